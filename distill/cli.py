@@ -1,0 +1,73 @@
+"""The `distill` command line: a literal table of verbs, each in its own module.
+
+Every verb lives in ``distill/commands/<module>.py`` with two functions::
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None: ...
+    def run(args: argparse.Namespace) -> int: ...          # the exit code
+
+Modules are imported only when their verb runs, so ``distill --help`` is fast.
+A `DistillError` (a user error) prints one line, ``distill <verb>: error: ...``,
+and exits 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from distill.errors import DistillError
+
+#: verb -> (module under distill.commands, one-line help). Keep sorted.
+VERBS: dict[str, tuple[str, str]] = {
+    "bench": ("bench", "measure speed: search, selfplay, go-engine, solver"),
+    "domains": ("domains", "list the known domains"),
+    "eval": ("eval", "evaluate a run's agent on solver-scored positions"),
+    "gtp": ("gtp", "speak GTP v2 on stdin/stdout (Go), for GUIs and referees"),
+    "match": ("match", "play N games between two players (distill or GTP engines)"),
+    "play": ("play", "play against an agent in the terminal"),
+    "report": ("report", "write plots (Elo, error rates, losses, throughput) for a run"),
+    "search": ("search", "run a search from a position and print its statistics"),
+    "solve": ("solve", "exact scores of every move of a position (tictactoe, connect4)"),
+    "train": ("train", "run a recipe (or --resume a run directory)"),
+}
+
+
+def _build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, str | None]:
+    parser = argparse.ArgumentParser(
+        prog="distill", description="Search distillation: MCTS -> targets -> network -> MCTS."
+    )
+    from distill import __version__
+
+    parser.add_argument("--version", action="version", version=f"distill {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    for name, (module, help_text) in VERBS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == verb:  # import only the module of the verb being run
+            importlib.import_module(f"distill.commands.{module}").add_arguments(sub_parser)
+    return parser, verb if verb in VERBS else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `distill` console script; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser, verb = _build_parser(args_list)
+    args = parser.parse_args(args_list)
+    if verb is None:
+        parser.print_help()
+        return 0 if not args_list else 2
+    module = importlib.import_module(f"distill.commands.{VERBS[verb][0]}")
+    try:
+        return int(module.run(args) or 0)
+    except DistillError as exc:
+        print(f"distill {verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"distill {verb}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

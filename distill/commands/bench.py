@@ -1,0 +1,34 @@
+"""`distill bench TARGET [options]`: run a speed benchmark from `distill.bench`.
+
+Each target is a module ``distill/bench/<module>.py`` with ``main(argv) -> int``
+that parses its own options (``distill bench search --help``). The scripts in
+the repository's ``benchmarks/`` folder call the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from distill.errors import DistillError
+
+#: target -> module under distill.bench. Keep sorted.
+TARGETS: dict[str, str] = {
+    "go-engine": "go_engine",
+    "search": "search",
+    "selfplay": "selfplay",
+    "solver": "solver",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", choices=sorted(TARGETS), help="what to measure")
+    parser.add_argument("options", nargs=argparse.REMAINDER, help="options of the target")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        module = importlib.import_module(f"distill.bench.{TARGETS[args.target]}")
+    except ModuleNotFoundError as exc:
+        raise DistillError(f"benchmark {args.target!r} is not available: {exc}") from exc
+    return int(module.main(list(args.options)) or 0)

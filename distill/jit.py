@@ -1,0 +1,97 @@
+"""Specialize numba *template modules* for one kernel-tier domain, with on-disk caching.
+
+Why: numba can pass one jitted function to another as an argument, but such
+calls are recompiled in every new process (the dispatcher type never matches
+the on-disk cache index). Search, rollouts and self-play run millions of
+domain-kernel calls, so they must call the kernels as plain module globals.
+A template module imports the kernels from `distill._kernel_stubs` on a line
+ending in ``# DOMAIN``; `specialize` writes a copy of the template whose marked
+line imports the domain's real kernels instead, into the cache directory, and
+imports it. Numba's ``cache=True`` then works as for any module, so the second
+process starts warm.
+
+The generated file name carries a hash of the template source and of the
+kernel module's source file, so editing either makes a fresh module (numba
+alone would not notice a change in a called function from another file).
+
+Cache directory: ``$DISTILL_CACHE_DIR`` or ``$XDG_CACHE_HOME/distill`` or
+``~/.cache/distill``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+_MARKER = re.compile(r"^from distill\._kernel_stubs import [^\n]*# DOMAIN[ \t]*$", re.M)
+_KERNEL_NAMES = "encode, legal, reset, step, terminal, to_play"
+_LOADED: dict[tuple[str, str], ModuleType] = {}
+
+
+def cache_dir() -> Path:
+    """The directory where specialized modules (and numba's caches of them) live."""
+    root = os.environ.get("DISTILL_CACHE_DIR")
+    if root:
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "distill"
+
+
+def _source_of(module_name: str) -> str:
+    module = importlib.import_module(module_name)
+    return inspect.getsource(module)
+
+
+def specialize(template_module: str, kernel_module: str) -> ModuleType:
+    """Return `template_module` compiled against the kernels of `kernel_module`.
+
+    Args:
+        template_module: dotted name of a module with exactly one marked
+            ``from distill._kernel_stubs import ... # DOMAIN`` line.
+        kernel_module: dotted name of a module defining the six per-state
+            ``@njit`` kernels ``reset, step, legal, terminal, to_play, encode``
+            (see `distill.domain.KernelDomain`).
+
+    The result is memoized per process; on disk it is reused across processes.
+    """
+    key = (template_module, kernel_module)
+    if key in _LOADED:
+        return _LOADED[key]
+    template = _source_of(template_module)
+    if len(_MARKER.findall(template)) != 1:
+        raise RuntimeError(f"{template_module} needs exactly one '# DOMAIN' kernel import line")
+    kernel_source = _source_of(kernel_module)
+    header = f"from {kernel_module} import {_KERNEL_NAMES}  # specialized by distill.jit"
+    source = _MARKER.sub(header, template)
+    digest = hashlib.sha1((template + "\0" + kernel_source).encode()).hexdigest()[:12]
+    stem = f"{template_module.replace('.', '_')}__{kernel_module.replace('.', '_')}"
+    path = _write_if_changed(cache_dir() / "specialized", f"{stem}__{digest}.py", source)
+    module_name = f"distill._specialized.{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    _LOADED[key] = module
+    return module
+
+
+def _write_if_changed(directory: Path, name: str, source: str) -> Path:
+    """Write `source` atomically unless an identical file exists (keeps numba's cache valid)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    if path.exists() and path.read_text() == source:
+        return path
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".py")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(source)
+    os.replace(tmp, path)
+    return path
