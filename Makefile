@@ -1,0 +1,50 @@
+# distill: two commands on a fresh machine.
+#   make run    install, then run the main job on its built-in default
+#   make test   install, then lint, type-check, build the docs strictly and run the tests
+#
+# The virtual environment is pinned by constraints.txt (torch==2.13.0 takes the CPU
+# wheel); pyproject.toml keeps normal ranges for users who `pip install distill`.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUN_ARGS ?=
+
+.PHONY: install run test lint typecheck docs pytest system-deps clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+# GNU Go is the Go rules referee in the tests (Debian package; binary /usr/games/gnugo).
+system-deps:
+	@if [ ! -x /usr/games/gnugo ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq gnugo) >/dev/null; \
+	  else echo "note: GNU Go missing (apt-get install gnugo); its tests will be skipped"; fi; \
+	fi
+
+run: install
+	$(BIN)/distill train recipes/connect4.yaml $(RUN_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+docs: install
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+
+pytest: install system-deps
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test: lint typecheck docs pytest
+
+clean:
+	rm -rf $(VENV) site .mypy_cache .ruff_cache .pytest_cache
