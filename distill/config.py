@@ -159,7 +159,9 @@ def _convert_tuple(tp: Any, value: Any, path: str) -> tuple[Any, ...]:
         return tuple(_convert(args[0], v, f"{path}[{i}]") for i, v in enumerate(value))
     if len(args) != len(value):
         raise ConfigError(f"{path}: expected {len(args)} items, got {len(value)}")
-    return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+    return tuple(
+        _convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True))
+    )
 
 
 def _convert_scalar(tp: Any, value: Any, path: str) -> Any:
