@@ -39,7 +39,7 @@ typecheck: install
 	$(BIN)/mypy
 
 docs: install
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 pytest: install system-deps
 	$(BIN)/pytest -n 2 --dist loadfile
