@@ -36,12 +36,30 @@ from distill.errors import MoveParseError, ShapeError
 IntArray = np.ndarray  # int64 index vectors [B]
 
 
-def as_index(idx: Any, name: str = "idx") -> np.ndarray:
-    """Return `idx` as a contiguous int64 vector [B], or raise ShapeError naming `name`."""
+def as_index(idx: Any, name: str = "idx", size: int | None = None) -> np.ndarray:
+    """Return `idx` as a contiguous int64 vector [B], or raise ShapeError naming `name`.
+
+    With `size` (the store's slot count), every index must lie in 0..size-1: the
+    numba loops do not bounds-check, so a bad index would read or write past the store.
+    """
     arr = np.ascontiguousarray(idx, dtype=np.int64)
     if arr.ndim != 1:
         raise ShapeError(f"{name} must be a 1-D index vector [B], got shape {arr.shape}")
+    if size is not None and arr.size and (arr.min() < 0 or arr.max() >= size):
+        bad = int(arr[(arr < 0) | (arr >= size)][0])
+        raise ShapeError(f"{name} holds {bad}, outside 0..{size - 1}")
     return arr
+
+
+def as_index_pair(
+    src_idx: Any, src_size: int, dst_idx: Any, dst_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(src_idx, dst_idx) checked by `as_index`, and of one length [B], else ShapeError."""
+    s = as_index(src_idx, "src_idx", src_size)
+    d = as_index(dst_idx, "dst_idx", dst_size)
+    if s.shape != d.shape:
+        raise ShapeError(f"src_idx and dst_idx must have one shape [B]; got {s.shape}, {d.shape}")
+    return s, d
 
 
 class Domain(abc.ABC):
@@ -57,6 +75,7 @@ class Domain(abc.ABC):
             Row 0 is the identity.
         cell_perms: int64[K, H*W]; under symmetry k, the observation value at flat cell
             i moves to flat cell cell_perms[k, i]. Row 0 is the identity.
+        obs_bounds: (low, high) that every observation value lies within.
     """
 
     name: str
@@ -67,6 +86,7 @@ class Domain(abc.ABC):
     action_perms: np.ndarray
     cell_perms: np.ndarray
 
+    obs_bounds: tuple[float, float]
     #: dotted name of the kernel module (kernel tier only, else None): enables jitted fast paths.
     kernel_module: str | None
 
@@ -171,6 +191,7 @@ class KernelDomain(Domain):
     formatter: Callable[[int], str] | None = None
     parser: Callable[[str], int] | None = None
     renderer: Callable[[np.ndarray], str] | None = None
+    obs_bounds: tuple[float, float] = (0.0, 1.0)
     _batched: ModuleType | None = None
 
     @property
@@ -200,49 +221,53 @@ class KernelDomain(Domain):
         return store
 
     def reset(self, store: Any, idx: Any) -> None:
-        self.batched.batch_reset(self._check_store(store), as_index(idx), self.params)
+        s = self._check_store(store)
+        self.batched.batch_reset(s, as_index(idx, size=len(s)), self.params)
 
     def step(self, src: Any, src_idx: Any, dst: Any, dst_idx: Any, actions: Any) -> None:
-        s_idx, d_idx = as_index(src_idx, "src_idx"), as_index(dst_idx, "dst_idx")
-        acts = as_index(actions, "actions")
-        if not s_idx.shape == d_idx.shape == acts.shape:
+        s, d = self._check_store(src, "src"), self._check_store(dst, "dst")
+        s_idx, d_idx = as_index_pair(src_idx, len(s), dst_idx, len(d))
+        acts = as_index(actions, "actions", self.num_actions)
+        if acts.shape != s_idx.shape:
             raise ShapeError(
                 f"src_idx, dst_idx, actions must have one shape [B]; got "
                 f"{s_idx.shape}, {d_idx.shape}, {acts.shape}"
             )
-        self.batched.batch_step(
-            self._check_store(src, "src"), s_idx, self._check_store(dst, "dst"), d_idx, acts
-        )
+        self.batched.batch_step(s, s_idx, d, d_idx, acts)
 
     def legal_mask(self, store: Any, idx: Any) -> np.ndarray:
-        index = as_index(idx)
+        s = self._check_store(store)
+        index = as_index(idx, size=len(s))
         masks = np.zeros((index.shape[0], self.num_actions), dtype=np.bool_)
-        self.batched.batch_legal(self._check_store(store), index, masks)
+        self.batched.batch_legal(s, index, masks)
         return masks
 
     def terminal(self, store: Any, idx: Any) -> tuple[np.ndarray, np.ndarray]:
-        index = as_index(idx)
+        s = self._check_store(store)
+        index = as_index(idx, size=len(s))
         done = np.zeros(index.shape[0], dtype=np.bool_)
         value = np.zeros(index.shape[0], dtype=np.float32)
-        self.batched.batch_terminal(self._check_store(store), index, done, value)
+        self.batched.batch_terminal(s, index, done, value)
         return done, value
 
     def to_play(self, store: Any, idx: Any) -> np.ndarray:
-        index = as_index(idx)
+        s = self._check_store(store)
+        index = as_index(idx, size=len(s))
         out = np.zeros(index.shape[0], dtype=np.int64)
-        self.batched.batch_to_play(self._check_store(store), index, out)
+        self.batched.batch_to_play(s, index, out)
         return out
 
     def encode(self, store: Any, idx: Any) -> np.ndarray:
-        index = as_index(idx)
+        s = self._check_store(store)
+        index = as_index(idx, size=len(s))
         out = np.zeros((index.shape[0], *self.obs_shape), dtype=np.float32)
-        self.batched.batch_encode(self._check_store(store), index, out)
+        self.batched.batch_encode(s, index, out)
         return out
 
     def copy(self, src: Any, src_idx: Any, dst: Any, dst_idx: Any) -> None:
-        s = self._check_store(src, "src")
-        d = self._check_store(dst, "dst")
-        d[as_index(dst_idx, "dst_idx")] = s[as_index(src_idx, "src_idx")]
+        s, d = self._check_store(src, "src"), self._check_store(dst, "dst")
+        s_idx, d_idx = as_index_pair(src_idx, len(s), dst_idx, len(d))
+        d[d_idx] = s[s_idx]
 
     def format_action(self, action: int) -> str:
         return self.formatter(int(action)) if self.formatter else super().format_action(action)
@@ -316,6 +341,7 @@ class PythonDomain(Domain):
     formatter: Callable[[int], str] | None = None
     parser: Callable[[str], int] | None = None
     renderer: Callable[[Game], str] | None = None
+    obs_bounds: tuple[float, float] = (0.0, 1.0)
     kernel_module: str | None = None
 
     def new_store(self, size: int) -> ObjectStore:
@@ -334,8 +360,13 @@ class PythonDomain(Domain):
 
     def step(self, src: Any, src_idx: Any, dst: Any, dst_idx: Any, actions: Any) -> None:
         s, d = self._check_store(src), self._check_store(dst)
-        triples = zip(as_index(src_idx), as_index(dst_idx), as_index(actions), strict=True)
-        for i, j, a in triples:
+        s_idx, d_idx = as_index_pair(src_idx, len(s), dst_idx, len(d))
+        acts = as_index(actions, "actions", self.num_actions)
+        if acts.shape != s_idx.shape:
+            raise ShapeError(
+                f"actions must have the shape of src_idx {s_idx.shape}, got {acts.shape}"
+            )
+        for i, j, a in zip(s_idx, d_idx, acts, strict=True):
             game = s[i].clone()
             game.step(int(a))
             d.items[j] = game
@@ -369,7 +400,7 @@ class PythonDomain(Domain):
 
     def copy(self, src: Any, src_idx: Any, dst: Any, dst_idx: Any) -> None:
         s, d = self._check_store(src), self._check_store(dst)
-        for i, j in zip(as_index(src_idx), as_index(dst_idx), strict=True):
+        for i, j in zip(*as_index_pair(src_idx, len(s), dst_idx, len(d)), strict=True):
             d.items[j] = s[i].clone()
 
     def format_action(self, action: int) -> str:

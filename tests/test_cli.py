@@ -40,4 +40,4 @@ def test_user_error_is_one_line_and_exit_2():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
-    assert "unknown domain 'nosuchgame'" in result.stderr
+    assert "domain 'nosuchgame'" in result.stderr
