@@ -1,0 +1,69 @@
+"""Training losses as plain functions of tensors (testable without a Trainer).
+
+Shapes: B positions, A actions, K short-term horizons. Targets are from the
+view of the player to move, like the network outputs.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+#: Logit given to illegal actions before the softmax (finite: no NaN if a row is all illegal).
+ILLEGAL_LOGIT = -1e9
+
+
+def masked_log_softmax(logits: Tensor, mask: Tensor) -> Tensor:
+    """log-probabilities [B, A] over the legal actions (mask bool[B, A], True = legal);
+    illegal entries are ~ -1e9."""
+    return logits.masked_fill(~mask, ILLEGAL_LOGIT).log_softmax(dim=-1)
+
+
+def weighted_mean(per_row: Tensor, weight: Tensor | None) -> Tensor:
+    """Mean of per_row [B] with optional non-negative weights [B] (0 if all weights are 0)."""
+    if weight is None:
+        return per_row.mean()
+    return (per_row * weight).sum() / weight.sum().clamp_min(1e-8)
+
+
+def policy_loss(
+    logits: Tensor, target: Tensor, mask: Tensor, weight: Tensor | None = None
+) -> Tensor:
+    """Cross-entropy H(target, softmax over legal actions) averaged over the batch.
+
+    logits float[B, A]; target float[B, A], the search policy (rows sum to 1; mass on
+    illegal actions is ignored); mask bool[B, A]; weight float[B] or None (e.g. 0 for
+    playout-cap "fast" searches, KataGo's playout cap randomization, Wu 2019 Sec. 3.1).
+    """
+    log_probs = masked_log_softmax(logits.float(), mask)
+    per_row = -(target * log_probs.masked_fill(~mask, 0.0)).sum(dim=-1)
+    return weighted_mean(per_row, weight)
+
+
+def wdl_target(value: Tensor) -> Tensor:
+    """[B, 3] win/draw/loss distribution with expectation `value` in [-1, 1]:
+    (max(v, 0), 1 - |v|, max(-v, 0)); exact for outcomes -1, 0, 1."""
+    v = value.clamp(-1.0, 1.0)
+    return torch.stack([v.clamp_min(0.0), 1.0 - v.abs(), (-v).clamp_min(0.0)], dim=-1)
+
+
+def value_loss(value: Tensor, target: Tensor, wdl_logits: Tensor | None = None) -> Tensor:
+    """Scalar head: mean squared error of value [B] against target [B].
+    WDL head (wdl_logits [B, 3] given): cross-entropy against `wdl_target(target)`."""
+    if wdl_logits is None:
+        return F.mse_loss(value.float(), target.float())
+    soft = wdl_target(target.float())
+    return -(soft * wdl_logits.float().log_softmax(dim=-1)).sum(dim=-1).mean()
+
+
+def short_term_loss(prediction: Tensor, target: Tensor) -> Tensor:
+    """Mean squared error of the short-term values [B, K] (0 when K = 0)."""
+    if prediction.shape[-1] == 0:
+        return prediction.sum() * 0.0
+    return F.mse_loss(prediction.float(), target.float())
+
+
+def ownership_loss(prediction: Tensor, target: Tensor) -> Tensor:
+    """Mean squared error of ownership [B, H, W] in [-1, 1] (off-board cells are 0 in both)."""
+    return F.mse_loss(prediction.float(), target.float())

@@ -1,0 +1,203 @@
+"""`DistillModule`: the learner as an explicit system (network + loss weights + optimizer).
+
+The network is a separate `nn.Module` (`distill.nets`); the losses are plain
+functions (`distill.learn.losses`). A batch is a dict of tensors as produced by
+`distill.learn.data.ReplayDataModule`:
+
+    obs float32[B, C, H, W], mask bool[B, A], policy float32[B, A],
+    policy_weight float32[B], value_target float32[B], short_term float32[B, K],
+    ownership float32[B, H, W] (optional)
+
+One module lives across generations: each `fit_generation` makes a fresh Trainer,
+and the module carries the optimizer state and the step count (for the LR
+schedule) from one fit to the next (and into checkpoints).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import lightning.pytorch as pl
+import torch
+from torch import Tensor, nn
+
+from distill.errors import ConfigError
+from distill.learn.losses import ownership_loss, policy_loss, short_term_loss, value_loss
+from distill.nets.model import OWNERSHIP, POLICY, SHORT_TERM, VALUE, WDL
+
+Schedule = Literal["constant", "cosine"]
+
+
+def lr_factor(
+    step: int, *, schedule: Schedule, warmup_steps: int, total_steps: int, min_ratio: float
+) -> float:
+    """Multiplier of the base learning rate at optimizer step `step` (0-based).
+
+    Linear warmup from 1/warmup_steps to 1 over `warmup_steps`, then either constant
+    or a cosine decay to `min_ratio` at `total_steps` (Loshchilov & Hutter 2017,
+    arXiv:1608.03983, eq. 5 without restarts), constant after that.
+    """
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    if schedule == "constant":
+        return 1.0
+    span = max(total_steps - warmup_steps, 1)
+    progress = min((step - warmup_steps) / span, 1.0)
+    return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class DistillModule(pl.LightningModule):
+    """Policy/value distillation of search targets into `net`.
+
+    Loss = policy_weight * CE(policy) + value_weight * value loss
+           + aux_weight * (short-term value MSE + ownership MSE, where the net has them).
+
+    Args:
+        net: network returning the dict documented in `distill.nets.model`.
+        policy_weight, value_weight, aux_weight: loss weights (>= 0).
+        optimizer: "adamw" (decoupled weight decay; Loshchilov & Hutter 2019) or
+            "sgd" (Nesterov momentum, as AlphaZero/KataGo).
+        lr: base learning rate. weight_decay: on conv/linear weights only (not norms,
+            biases or embeddings). momentum: SGD momentum (or AdamW beta1).
+        schedule, warmup_steps, total_steps, min_lr_ratio: see `lr_factor`; steps
+            count across generations.
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        *,
+        policy_weight: float = 1.0,
+        value_weight: float = 1.0,
+        aux_weight: float = 0.25,
+        optimizer: Literal["adamw", "sgd"] = "adamw",
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+        momentum: float = 0.9,
+        schedule: Schedule = "cosine",
+        warmup_steps: int = 0,
+        total_steps: int = 100_000,
+        min_lr_ratio: float = 0.1,
+    ) -> None:
+        super().__init__()
+        if min(policy_weight, value_weight, aux_weight, weight_decay) < 0 or lr <= 0:
+            raise ConfigError("loss weights and weight_decay must be >= 0 and lr > 0")
+        if optimizer not in ("adamw", "sgd"):
+            raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {optimizer!r}")
+        self.net = net
+        self.policy_weight, self.value_weight, self.aux_weight = (
+            policy_weight,
+            value_weight,
+            aux_weight,
+        )
+        self.optimizer_name, self.lr = optimizer, lr
+        self.weight_decay, self.momentum = weight_decay, momentum
+        self.schedule: Schedule = schedule
+        self.warmup_steps, self.total_steps, self.min_lr_ratio = (
+            warmup_steps,
+            total_steps,
+            min_lr_ratio,
+        )
+        #: optimizer steps taken over all fits (drives the LR schedule; checkpointed).
+        self.steps_done = 0
+        #: optimizer state carried between fits (and into checkpoints); None before the first.
+        self.optimizer_state: dict[str, Any] | None = None
+        self._step_offset = 0
+        self._sums: dict[str, float] = {}
+        self._count = 0
+
+    def forward(self, obs: Tensor) -> dict[str, Tensor]:
+        return self.net(obs)  # type: ignore[no-any-return]
+
+    def compute_losses(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """All loss terms of one batch and their weighted sum under "loss" (scalars)."""
+        out = self.net(batch["obs"])
+        losses = {
+            "policy": policy_loss(
+                out[POLICY], batch["policy"], batch["mask"], batch.get("policy_weight")
+            ),
+            "value": value_loss(out[VALUE], batch["value_target"], out.get(WDL)),
+        }
+        aux = out[VALUE].new_zeros(())
+        if SHORT_TERM in out:
+            losses["short_term"] = short_term_loss(out[SHORT_TERM], batch["short_term"])
+            aux = aux + losses["short_term"]
+        if OWNERSHIP in out and "ownership" in batch:
+            losses["ownership"] = ownership_loss(out[OWNERSHIP], batch["ownership"])
+            aux = aux + losses["ownership"]
+        losses["loss"] = (
+            self.policy_weight * losses["policy"]
+            + self.value_weight * losses["value"]
+            + self.aux_weight * aux
+        )
+        return losses
+
+    def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
+        losses = self.compute_losses(batch)
+        size = batch["obs"].shape[0]
+        for key, value in losses.items():
+            self.log(f"train/{key}", value.detach(), on_step=True, on_epoch=False, batch_size=size)
+            self._sums[key] = self._sums.get(key, 0.0) + float(value.detach())
+        self._count += 1
+        lr = self.trainer.optimizers[0].param_groups[0]["lr"]
+        self.log("train/lr", float(lr), on_step=True, on_epoch=False, batch_size=size)
+        return losses["loss"]
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self.steps_done += 1
+
+    def current_lr_factor(self, step: int) -> float:
+        return lr_factor(
+            step,
+            schedule=self.schedule,
+            warmup_steps=self.warmup_steps,
+            total_steps=self.total_steps,
+            min_ratio=self.min_lr_ratio,
+        )
+
+    def _param_groups(self) -> list[dict[str, Any]]:
+        decay: list[nn.Parameter] = []
+        no_decay: list[nn.Parameter] = []
+        for name, param in self.net.named_parameters():
+            if not param.requires_grad:
+                continue
+            is_weight = param.ndim > 1 and not name.endswith((".row", ".col"))
+            (decay if is_weight else no_decay).append(param)
+        return [
+            {"params": decay, "weight_decay": self.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ]
+
+    def configure_optimizers(self) -> Any:
+        groups = self._param_groups()
+        opt: torch.optim.Optimizer
+        if self.optimizer_name == "sgd":
+            opt = torch.optim.SGD(groups, lr=self.lr, momentum=self.momentum, nesterov=True)
+        else:
+            opt = torch.optim.AdamW(groups, lr=self.lr, betas=(self.momentum, 0.999))
+        self._step_offset = self.steps_done
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: self.current_lr_factor(self._step_offset + s)
+        )
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def on_train_start(self) -> None:
+        self.net.train()  # evaluation between generations may have left it in eval mode
+        self._sums, self._count = {}, 0
+        if self.optimizer_state is None:
+            return
+        opt = self.trainer.optimizers[0]
+        opt.load_state_dict(self.optimizer_state)
+        factor = self.current_lr_factor(self.steps_done)
+        for group in opt.param_groups:  # the loaded state holds the previous fit's lr
+            group["lr"] = group.get("initial_lr", self.lr) * factor
+
+    def on_train_end(self) -> None:
+        self.optimizer_state = self.trainer.optimizers[0].state_dict()
+
+    def fit_summary(self) -> dict[str, float]:
+        """Mean of each loss term over the steps of the last fit (NaN before any step)."""
+        if not self._count:
+            return {f"mean/{k}": math.nan for k in ("loss", "policy", "value")}
+        return {f"mean/{k}": v / self._count for k, v in self._sums.items()}

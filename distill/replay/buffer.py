@@ -1,0 +1,200 @@
+"""The consumer side: a window of the most recent positions, sampled with symmetries.
+
+`ReplayBuffer(root)` lists the shards under `root` (oldest first, by name) and
+builds a `ReplayWindow` from the newest ones. The window computes each game's
+value targets with `distill.credit` *when it is read*, from the raw fields the
+shards keep (root values, players, final value), so the value-target recipe
+(z, q, mix, λ; horizons) can change without regenerating data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from distill.credit import (
+    ValueTargetConfig,
+    ValueTargetSpec,
+    multi_horizon_targets,
+    value_targets,
+)
+from distill.errors import ConfigError, ShapeError
+from distill.replay.format import Arrays
+from distill.replay.shards import SHARD_SUFFIX, Shard, read_shard
+from distill.symmetry import apply_symmetry
+
+#: Per-position fields a window keeps (plus value_target, short_term, ownership if present).
+WINDOW_FIELDS = (
+    "obs",
+    "mask",
+    "policy",
+    "policy_weight",
+    "root_value",
+    "player",
+    "move_index",
+    "game_of",
+    "generation",
+)
+
+
+def _game_targets(
+    shard: Shard, config: ValueTargetSpec, horizons: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(value_target float32[N], short_term float32[N, K]) of every position of a shard."""
+    a = shard.arrays
+    n = shard.num_positions
+    value = np.empty(n, dtype=np.float32)
+    short = np.empty((n, len(horizons)), dtype=np.float32)
+    start = 0
+    for g in range(shard.num_games):
+        stop = start + int(a["game_length"][g])
+        args = (
+            a["root_value"][start:stop],
+            a["player"][start:stop],
+            float(a["game_final_value"][g]),
+            int(a["game_final_player"][g]),
+        )
+        value[start:stop] = value_targets(*args, config)
+        if horizons:
+            short[start:stop] = multi_horizon_targets(*args, horizons)
+        start = stop
+    return value, short
+
+
+@dataclass
+class ReplayWindow:
+    """The most recent positions, concatenated oldest to newest (numpy, host memory).
+
+    ``arrays`` holds the shard position fields (`WINDOW_FIELDS`, obs still float16)
+    plus ``value_target float32[N]``, ``short_term float32[N, K]`` and, when every
+    shard has it, ``ownership int8[N, H, W]``.
+    """
+
+    arrays: Arrays
+    shards: list[Path]
+
+    def __len__(self) -> int:
+        return int(self.arrays["value_target"].shape[0])
+
+    def sample(
+        self,
+        batch_size: int,
+        rng: np.random.Generator,
+        *,
+        action_perms: np.ndarray | None = None,
+        cell_perms: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """A uniform random batch (with replacement), each row under a random symmetry.
+
+        Returns obs float32[B, C, H, W], mask bool[B, A], policy float32[B, A],
+        policy_weight, value_target float32[B], short_term float32[B, K] and
+        ownership float32[B, H, W] if present. Symmetry k is drawn uniformly from
+        the rows of ``action_perms``/``cell_perms`` (the domain's; None = no
+        augmentation): observation cells move by ``cell_perms[k]`` and policy and
+        mask entries by ``action_perms[k]`` (`distill.symmetry.apply_symmetry`).
+        """
+        if len(self) == 0:
+            raise ShapeError("cannot sample from an empty replay window")
+        rows = rng.integers(0, len(self), size=batch_size)
+        batch = {
+            "obs": self.arrays["obs"][rows].astype(np.float32),
+            "mask": self.arrays["mask"][rows],
+            "policy": self.arrays["policy"][rows],
+            "policy_weight": self.arrays["policy_weight"][rows],
+            "value_target": self.arrays["value_target"][rows],
+            "short_term": self.arrays["short_term"][rows],
+        }
+        if "ownership" in self.arrays:
+            batch["ownership"] = self.arrays["ownership"][rows].astype(np.float32)
+        if action_perms is None or cell_perms is None:
+            return batch
+        return augment(
+            batch, rng.integers(0, len(action_perms), size=batch_size), action_perms, cell_perms
+        )
+
+
+def augment(
+    batch: dict[str, np.ndarray],
+    symmetry: np.ndarray,
+    action_perms: np.ndarray,
+    cell_perms: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Apply symmetry ``symmetry[b]`` to row b of obs, policy, mask (and ownership)."""
+    out = {key: value.copy() for key, value in batch.items()}
+    for k in np.unique(symmetry):
+        rows = np.flatnonzero(symmetry == k)
+        obs, policy = apply_symmetry(
+            batch["obs"][rows], batch["policy"][rows], cell_perms[k], action_perms[k]
+        )
+        out["obs"][rows], out["policy"][rows] = obs, policy
+        out["mask"][rows[:, None], action_perms[k][None, :]] = batch["mask"][rows]
+        if "ownership" in batch:
+            own = batch["ownership"][rows]
+            flat = own.reshape(len(rows), -1)
+            moved = np.empty_like(flat)
+            moved[:, cell_perms[k]] = flat
+            out["ownership"][rows] = moved.reshape(own.shape)
+    return out
+
+
+class ReplayBuffer:
+    """Read-only view of the shards under `root` (self-play writes them)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def shards(self) -> list[Path]:
+        """Shard paths, oldest first (names sort by generation, then write time)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p
+            for p in self.root.iterdir()
+            if p.name.endswith(SHARD_SUFFIX) and not p.name.startswith(".")
+        )
+
+    def window(
+        self,
+        max_positions: int,
+        *,
+        value_config: ValueTargetSpec | None = None,
+        horizons: tuple[float, ...] = (),
+    ) -> ReplayWindow:
+        """The most recent `max_positions` positions (fewer if the buffer is smaller).
+
+        Reads the newest shards until they hold `max_positions` positions, computes
+        value targets per whole game, then keeps the last `max_positions` rows.
+        """
+        if max_positions < 1:
+            raise ConfigError(f"max_positions must be >= 1, got {max_positions}")
+        config: ValueTargetSpec = value_config or ValueTargetConfig()
+        chosen: list[Shard] = []
+        total = 0
+        for path in reversed(self.shards()):
+            if total >= max_positions:
+                break
+            shard = read_shard(path)
+            chosen.append(shard)
+            total += shard.num_positions
+        chosen.reverse()
+        return ReplayWindow(
+            _concatenate(chosen, config, horizons, max_positions), [s.path for s in chosen]
+        )
+
+
+def _concatenate(
+    shards: list[Shard], config: ValueTargetSpec, horizons: tuple[float, ...], keep: int
+) -> Arrays:
+    parts: list[Arrays] = []
+    for shard in shards:
+        value, short = _game_targets(shard, config, horizons)
+        part = {key: shard.arrays[key] for key in WINDOW_FIELDS}
+        part["value_target"], part["short_term"] = value, short
+        if all("ownership" in s.arrays for s in shards):
+            part["ownership"] = shard.arrays["ownership"]
+        parts.append(part)
+    if not parts:
+        return {"value_target": np.zeros(0, np.float32)}
+    return {key: np.concatenate([p[key] for p in parts])[-keep:] for key in parts[0]}

@@ -1,0 +1,109 @@
+"""The replay shard format: its version, its fields, and upgrades from older versions.
+
+FORMAT_VERSION is the one place the shard layout is versioned. Who must stay in sync:
+
+* producer: self-play, through `distill.replay.ShardWriter` (the only writer);
+* consumers: the learner's DataModule (`distill.learn.data`) and evaluation /
+  reports, through `distill.replay.read_shard` / `ReplayBuffer`.
+
+A shard is a framed file (`distill.replay.files`) whose payload is an ``.npz``
+archive (no pickles) of the arrays below plus ``__meta__`` (UTF-8 JSON as uint8).
+Reading upgrades older payloads step by step with the functions in `UPGRADES`,
+so no code outside this module branches on versions.
+
+Per position (N rows; all values from the view of the player to move there):
+
+=================  =====================  ========================================
+key                dtype, shape           meaning
+=================  =====================  ========================================
+obs                float16 [N, C, H, W]   observation planes (lossless for 0/1 and
+                                          small integer planes)
+mask               bool [N, A]            legal actions, True = legal
+policy             float32 [N, A]         search policy target (sums to 1)
+policy_weight      float32 [N]            weight of the policy loss (0 for
+                                          playout-cap "fast" searches)
+root_value         float32 [N]            search root value q_t
+player             int8 [N]               player to move p_t
+move_index         int32 [N]              ply of the position in its game
+game_of            int64 [N]              game_id of the game the position is from
+generation         int32 [N]              network generation that played it
+ownership          int8 [N, H, W]         optional: final ownership (+1 = player
+                                          to move), for Go's auxiliary head
+=================  =====================  ========================================
+
+Per game (G rows, in the order the games' positions appear):
+
+=====================  ============  ==============================================
+game_id                int64 [G]     id (unique across writers)
+game_final_value       float32 [G]   value of the final state for game_final_player
+                                     (terminal value, or bootstrap if truncated)
+game_final_player      int8 [G]      player to move at the final state
+game_length            int32 [G]     number of positions of the game in the shard
+game_truncated         bool [G]      True if the game was cut at a move cap
+=====================  ============  ==============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+#: Bump when the layout changes, and add an upgrade function from the previous version.
+FORMAT_VERSION = 2
+
+MAGIC = b"DSTSHARD"
+
+POSITION_DTYPES: dict[str, type] = {
+    "obs": np.float16,
+    "mask": np.bool_,
+    "policy": np.float32,
+    "policy_weight": np.float32,
+    "root_value": np.float32,
+    "player": np.int8,
+    "move_index": np.int32,
+    "game_of": np.int64,
+    "generation": np.int32,
+}
+OPTIONAL_POSITION_DTYPES: dict[str, type] = {"ownership": np.int8}
+GAME_DTYPES: dict[str, type] = {
+    "game_id": np.int64,
+    "game_final_value": np.float32,
+    "game_final_player": np.int8,
+    "game_length": np.int32,
+    "game_truncated": np.bool_,
+}
+
+Arrays = dict[str, np.ndarray]
+
+
+def _upgrade_1_to_2(arrays: Arrays) -> Arrays:
+    """Version 1 stored one shard-wide scalar ``generation`` and no ``policy_weight``.
+
+    Version 2 stores the generation per position (a shard may mix generations) and
+    a per-position policy weight (playout-cap randomization); old data gets weight 1.
+    """
+    out = dict(arrays)
+    positions = arrays["root_value"].shape[0]
+    out["generation"] = np.full(positions, int(arrays["generation"]), dtype=np.int32)
+    out["policy_weight"] = np.ones(positions, dtype=np.float32)
+    return out
+
+
+#: UPGRADES[v] turns a version-v payload into a version-(v+1) payload.
+UPGRADES: dict[int, Callable[[Arrays], Arrays]] = {1: _upgrade_1_to_2}
+
+
+def upgrade(arrays: Arrays, version: int) -> Arrays:
+    """Apply the upgrade chain from `version` to FORMAT_VERSION (ValueError if impossible)."""
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"format version {version} is newer than this distill reads ({FORMAT_VERSION}); "
+            "upgrade distill"
+        )
+    while version < FORMAT_VERSION:
+        if version not in UPGRADES:
+            raise ValueError(f"no upgrade from format version {version}")
+        arrays = UPGRADES[version](arrays)
+        version += 1
+    return arrays
