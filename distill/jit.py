@@ -10,9 +10,11 @@ line imports the domain's real kernels instead, into the cache directory, and
 imports it. Numba's ``cache=True`` then works as for any module, so the second
 process starts warm.
 
-The generated file name carries a hash of the template source and of the
-kernel module's source file, so editing either makes a fresh module (numba
-alone would not notice a change in a called function from another file).
+The generated file name carries a hash of the template source, of the kernel
+module's source, and of every module either of them lists in a module-level
+``DEPENDS = ("distill.search.steps", ...)`` tuple, so editing any of them makes a
+fresh module (numba alone would not notice a change in a called function from
+another file).
 
 Cache directory: ``$DISTILL_CACHE_DIR`` or ``$XDG_CACHE_HOME/distill`` or
 ``~/.cache/distill``.
@@ -50,6 +52,12 @@ def _source_of(module_name: str) -> str:
     return inspect.getsource(module)
 
 
+def _dependency_sources(module_name: str) -> str:
+    """Concatenated sources of the modules that `module_name` declares in ``DEPENDS``."""
+    depends = getattr(importlib.import_module(module_name), "DEPENDS", ())
+    return "\0".join(_source_of(name) for name in depends)
+
+
 def specialize(template_module: str, kernel_module: str) -> ModuleType:
     """Return `template_module` compiled against the kernels of `kernel_module`.
 
@@ -71,7 +79,11 @@ def specialize(template_module: str, kernel_module: str) -> ModuleType:
     kernel_source = _source_of(kernel_module)
     header = f"from {kernel_module} import {_KERNEL_NAMES}  # specialized by distill.jit"
     source = _MARKER.sub(header, template)
-    digest = hashlib.sha1((template + "\0" + kernel_source).encode()).hexdigest()[:12]
+    fingerprint = "\0".join(
+        [template, kernel_source]
+        + [_dependency_sources(name) for name in (template_module, kernel_module)]
+    )
+    digest = hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
     stem = f"{template_module.replace('.', '_')}__{kernel_module.replace('.', '_')}"
     path = _write_if_changed(cache_dir() / "specialized", f"{stem}__{digest}.py", source)
     module_name = f"distill._specialized.{path.stem}"

@@ -1,0 +1,105 @@
+"""Root preparation before simulations (noise) and the root statistics read after them.
+
+Noise is drawn with the caller's numpy Generator in Python, so the jitted and the
+Python-orchestrated paths consume the rng identically and build identical trees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from distill.search.gumbel import completed_q, final_action, improved_policy
+from distill.search.steps import node_mean_value
+from distill.search.tree import ROOT, Params, Tree
+
+
+def dirichlet_root_prior(
+    tree: Tree, rng: np.random.Generator, *, alpha: float, fraction: float, add_noise: bool
+) -> None:
+    """root_prior := (1 - fraction) * prior + fraction * Dirichlet(alpha) on legal actions
+    (AlphaZero, "Mastering chess and shogi by self-play", Methods). Consumes the rng once
+    per game with a legal move, in game order; without noise root_prior := prior."""
+    tree.root_prior[:] = tree.children_prior[:, ROOT]
+    if not add_noise or fraction == 0.0:
+        return
+    for b in range(tree.root_prior.shape[0]):
+        legal = np.flatnonzero(tree.legal[b, ROOT])
+        noise = rng.dirichlet(np.full(legal.shape[0], alpha))
+        row = tree.root_prior[b]
+        row[legal] = (1.0 - fraction) * row[legal] + fraction * noise
+
+
+def gumbel_root(
+    tree: Tree, rng: np.random.Generator, *, num_considered: int, add_noise: bool
+) -> None:
+    """Draw g ~ Gumbel(0, 1) per action (0 without noise) and mark the m = min(num_considered,
+    legal moves) actions with the largest g + logits as considered: Gumbel-top-k sampling
+    without replacement (Danihelka et al. 2022, section 2 / Algorithm 1)."""
+    tree.root_prior[:] = tree.children_prior[:, ROOT]
+    batch, num_actions = tree.root_prior.shape
+    gumbel = rng.gumbel(size=(batch, num_actions)) if add_noise else np.zeros((batch, num_actions))
+    tree.root_gumbel[:] = gumbel
+    tree.root_considered[:] = False
+    for b in range(batch):
+        legal = tree.legal[b, ROOT]
+        with np.errstate(divide="ignore"):
+            scores = np.where(legal, gumbel[b] + np.log(tree.children_prior[b, ROOT]), -np.inf)
+        scores = np.where(legal & np.isneginf(scores), -1e9, scores)  # underflowed priors
+        m = min(num_considered, int(legal.sum()))
+        order = np.argsort(-scores, kind="stable")
+        tree.root_considered[b, order[:m]] = True
+
+
+def gumbel_schedules(tree: Tree, table: np.ndarray) -> np.ndarray:
+    """int32[B, S]: each root's row of the sequential-halving table (m = considered count)."""
+    return table[tree.root_considered.sum(axis=1)]
+
+
+@njit(cache=True)
+def root_statistics(
+    tree: Tree,
+    params: Params,
+    visit_counts: np.ndarray,
+    q_values: np.ndarray,
+    policy_target: np.ndarray,
+    root_value: np.ndarray,
+    gumbel_action: np.ndarray,
+) -> None:
+    """Fill the [B, A] / [B] outputs of `SearchResult` from the trees (see its docstring)."""
+    num_actions = visit_counts.shape[1]
+    q_hat = np.zeros(num_actions)
+    visits = np.zeros(num_actions, np.int64)
+    for b in range(visit_counts.shape[0]):
+        completed_q(tree, b, ROOT, params, q_hat, visits)
+        total = visits.sum()
+        for a in range(num_actions):
+            legal = tree.legal[b, ROOT, a]
+            visit_counts[b, a] = visits[a]
+            q_values[b, a] = q_hat[a] if legal else 0.0
+            if not params.gumbel:
+                policy_target[b, a] = (
+                    visits[a] / total if total > 0 else (tree.children_prior[b, ROOT, a])
+                )
+        if params.gumbel:
+            improved_policy(tree, b, ROOT, params, policy_target[b])
+            gumbel_action[b] = final_action(tree, b, params)
+        root_value[b] = node_mean_value(tree, b, ROOT)
+
+
+def choose_by_visits(
+    visit_counts: np.ndarray, q_values: np.ndarray, temperature: float, rng: np.random.Generator
+) -> np.ndarray:
+    """int64[B]: sample a ~ N(a)^(1/temperature) (AlphaZero), or with temperature 0 the most
+    visited action (ties: higher Q, then lower index). Consumes the rng only if sampling."""
+    if temperature == 0.0:
+        key = visit_counts.astype(np.float64) * 4.0 + (q_values + 1.0)  # q in [-1, 1] < 4
+        return np.argmax(key, axis=1).astype(np.int64)
+    counts = visit_counts.astype(np.float64)
+    counts /= np.maximum(counts.max(axis=1, keepdims=True), 1.0)  # avoid overflow of N^(1/T)
+    weights = counts ** (1.0 / temperature)
+    weights /= weights.sum(axis=1, keepdims=True)
+    uniform = np.asarray(rng.random(counts.shape[0]))
+    picks = (np.cumsum(weights, axis=1) < uniform[:, None]).sum(axis=1)
+    last_positive = counts.shape[1] - 1 - np.argmax(weights[:, ::-1] > 0, axis=1)
+    return np.minimum(picks, last_positive).astype(np.int64)  # guards cumsum rounding below 1
