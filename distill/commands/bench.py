@@ -15,6 +15,7 @@ from distill.errors import DistillError
 #: target -> module under distill.bench. Keep sorted.
 TARGETS: dict[str, str] = {
     "go-engine": "go_engine",
+    "inference": "inference",
     "search": "search",
     "selfplay": "selfplay",
     "solver": "solver",

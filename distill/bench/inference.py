@@ -1,0 +1,58 @@
+"""`distill bench inference`: CPU inference variants of one network, side by side.
+
+Measures positions/s of eager, channels-last, trace+freeze, bf16 and torch.compile
+evaluation (`distill.inference.measure_variants`), interleaved in one run, with the
+matmul GFLOP/s of this machine measured in the same run as the reference. Prints
+a table and one JSON line per row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="distill bench inference", description=__doc__)
+    parser.add_argument("--blocks", type=int, default=6, help="residual blocks")
+    parser.add_argument("--channels", type=int, default=64, help="trunk channels")
+    parser.add_argument("--board", type=int, nargs=2, default=(9, 9), metavar=("H", "W"))
+    parser.add_argument("--planes", type=int, default=8, help="input planes C")
+    parser.add_argument("--batch", type=int, nargs="+", default=[64, 256])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    args = parser.parse_args(argv)
+
+    from distill.inference import measure_variants
+    from distill.nets import NetConfig, ResNetConfig, build_net
+
+    torch.set_num_threads(args.threads)
+    height, width = args.board
+    obs_shape = (args.planes, height, width)
+    num_actions = height * width + 1
+    pool = max(1, min(16, args.channels // 4))
+    resnet = ResNetConfig(channels=args.channels, blocks=args.blocks, global_pool_channels=pool)
+    config = NetConfig(resnet=resnet)
+    net = build_net(config, obs_shape, num_actions)
+    rows = measure_variants(
+        net, obs_shape, num_actions, batch_sizes=tuple(args.batch), repeats=args.repeats
+    )
+    table = Table(title=f"inference, {args.blocks}x{args.channels} ResNet, {height}x{width}")
+    for column in ("variant", "batch", "positions/s", "max |Δlogit|", "matmul GFLOP/s"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["variant"],
+            str(row["batch"]),
+            f"{row['positions_per_s']:.0f}",
+            f"{row['max_abs_diff']:.1e}",
+            f"{row['matmul_gflops']:.1f}",
+        )
+    Console(stderr=True).print(table)
+    for row in rows:
+        print(json.dumps({**row, "board": list(row["board"])}))
+    return 0
