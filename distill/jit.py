@@ -10,11 +10,14 @@ line imports the domain's real kernels instead, into the cache directory, and
 imports it. Numba's ``cache=True`` then works as for any module, so the second
 process starts warm.
 
-The generated file name carries a hash of the template source, of the kernel
-module's source, and of every module either of them lists in a module-level
-``DEPENDS = ("distill.search.steps", ...)`` tuple, so editing any of them makes a
-fresh module (numba alone would not notice a change in a called function from
-another file).
+The generated file name carries a hash of the sources involved, so editing any
+of them makes a fresh module: for a module inside a package, every ``.py`` file of
+that package's directory (a template or kernel module calls helpers next to it),
+plus any modules it lists in a module-level ``DEPENDS = ("pkg.module", ...)``.
+numba alone checks only the timestamp of the file that defines a function, so an
+edit in a called function from another file would keep stale machine code: when
+a package's hash changes, `specialize` also deletes numba's cache files in that
+package's ``__pycache__`` (numba issue #6845).
 
 Cache directory: ``$DISTILL_CACHE_DIR`` or ``$XDG_CACHE_HOME/distill`` or
 ``~/.cache/distill``.
@@ -22,6 +25,7 @@ Cache directory: ``$DISTILL_CACHE_DIR`` or ``$XDG_CACHE_HOME/distill`` or
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -48,14 +52,38 @@ def cache_dir() -> Path:
 
 
 def _source_of(module_name: str) -> str:
+    return inspect.getsource(importlib.import_module(module_name))
+
+
+def _digest(module_name: str) -> str:
+    """Hash of the sources `module_name` compiles from: its package directory's ``.py``
+    files (or, for a top-level module, its own source) and its ``DEPENDS``."""
     module = importlib.import_module(module_name)
-    return inspect.getsource(module)
+    digest = hashlib.sha1()
+    file = getattr(module, "__file__", None)
+    if file and "." in module_name:
+        package = Path(file).resolve().parent
+        for path in sorted(package.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _drop_stale_numba_cache(package, digest.hexdigest())
+    else:
+        digest.update(inspect.getsource(module).encode())
+    for name in getattr(module, "DEPENDS", ()):
+        digest.update(_digest(name).encode())
+    return digest.hexdigest()
 
 
-def _dependency_sources(module_name: str) -> str:
-    """Concatenated sources of the modules that `module_name` declares in ``DEPENDS``."""
-    depends = getattr(importlib.import_module(module_name), "DEPENDS", ())
-    return "\0".join(_source_of(name) for name in depends)
+def _drop_stale_numba_cache(package: Path, digest: str) -> None:
+    """Delete numba's cached code in `package` when its sources changed since last seen."""
+    stamps = cache_dir() / "stamps"
+    stamp = stamps / f"{hashlib.sha1(str(package).encode()).hexdigest()[:16]}.txt"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    for cached in (package / "__pycache__").glob("*.nb[ic]"):
+        # A read-only install or a concurrent clean: numba recompiles what it lacks.
+        with contextlib.suppress(OSError):
+            cached.unlink()
+    _write_if_changed(stamps, stamp.name, digest)
 
 
 def specialize(template_module: str, kernel_module: str) -> ModuleType:
@@ -76,13 +104,9 @@ def specialize(template_module: str, kernel_module: str) -> ModuleType:
     template = _source_of(template_module)
     if len(_MARKER.findall(template)) != 1:
         raise RuntimeError(f"{template_module} needs exactly one '# DOMAIN' kernel import line")
-    kernel_source = _source_of(kernel_module)
     header = f"from {kernel_module} import {_KERNEL_NAMES}  # specialized by distill.jit"
     source = _MARKER.sub(header, template)
-    fingerprint = "\0".join(
-        [template, kernel_source]
-        + [_dependency_sources(name) for name in (template_module, kernel_module)]
-    )
+    fingerprint = _digest(template_module) + _digest(kernel_module)
     digest = hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
     stem = f"{template_module.replace('.', '_')}__{kernel_module.replace('.', '_')}"
     path = _write_if_changed(cache_dir() / "specialized", f"{stem}__{digest}.py", source)
