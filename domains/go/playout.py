@@ -1,0 +1,172 @@
+"""Random playouts inside numba: uniform over legal actions, full rules (superko included).
+
+Used by the engine benchmark (`distill bench go-engine`) and usable as a cheap
+rollout policy. A move is drawn uniformly from the legal actions, pass included,
+by rejection: draw from the not-yet-rejected empty points plus pass; a point
+that turns out illegal is set aside and the draw repeated. This samples the
+legal set uniformly without building the full legal mask.
+
+The list of empty points is kept incrementally (one swap-remove per move) and
+extended by the stones a move is about to capture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from distill.domains.go.engine import (
+    colour_at,
+    copy_record,
+    is_over,
+    legal_points,
+    libs_of_root,
+    next_of,
+    play,
+    root_of,
+    score,
+    seen_before,
+    try_point,
+)
+from distill.domains.go.layout import NEIGHBOURS, SIZE, TO_PLAY
+
+
+@njit(cache=True)
+def _collect_empties(st: np.ndarray, empties: np.ndarray, where: np.ndarray) -> int:
+    """empties[:count] := the empty points; where[p] := index of p in empties. Returns count."""
+    count = 0
+    for p in range(int(st[SIZE] * st[SIZE])):
+        if colour_at(st, p) == 0:
+            empties[count] = p
+            where[p] = count
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _swap(empties: np.ndarray, where: np.ndarray, i: int, j: int) -> None:
+    a, b = empties[i], empties[j]
+    empties[i], empties[j] = b, a
+    where[a], where[b] = j, i
+
+
+@njit(cache=True)
+def pick_random_legal(st: np.ndarray, empties: np.ndarray, where: np.ndarray, count: int) -> int:
+    """A uniformly random legal action of the player to move (pass = N*N); consumes numba's rng.
+
+    empties[:count] must hold the empty points; their order is permuted.
+    """
+    remaining = count
+    while True:
+        k = np.random.randint(0, remaining + 1)
+        if k == remaining:
+            return int(st[SIZE] * st[SIZE])  # pass: always legal
+        p = empties[k]
+        if try_point(st, p, True) == 1:
+            return int(p)
+        _swap(empties, where, k, remaining - 1)  # set the illegal point aside
+        remaining -= 1
+
+
+@njit(cache=True)
+def play_random_game(st: np.ndarray, empties: np.ndarray, where: np.ndarray) -> int:
+    """Play uniformly random legal moves on `st` (in place) until the game ends.
+
+    empties, where: int64[N*N] scratch. Returns the number of actions played.
+    """
+    nn = int(st[SIZE] * st[SIZE])
+    count = _collect_empties(st, empties, where)
+    moves = 0
+    while not is_over(st):
+        action = pick_random_legal(st, empties, where, count)
+        if action < nn:
+            count = _append_captured(st, action, empties, where, count)
+        play(st, action)
+        moves += 1
+        if action == nn:
+            continue
+        if colour_at(st, action) == 0:  # a suicide (when allowed) freed unknown points
+            count = _collect_empties(st, empties, where)
+        else:
+            _swap(empties, where, where[action], count - 1)
+            count -= 1
+    return moves
+
+
+@njit(cache=True)
+def _append_captured(
+    st: np.ndarray, p: int, empties: np.ndarray, where: np.ndarray, count: int
+) -> int:
+    """Before playing p: append the stones that p will capture to the empty list; new count."""
+    n = int(st[SIZE])
+    opp = 2 - int(st[TO_PLAY])
+    for k in range(4):
+        q = NEIGHBOURS[n, p, k]
+        if q < 0 or colour_at(st, q) != opp:
+            continue
+        g = root_of(st, q)
+        if libs_of_root(st, g) != 1 or seen_before(st, p, k, g, n):
+            continue
+        s = g
+        while True:
+            empties[count] = s
+            where[s] = count
+            count += 1
+            s = next_of(st, s)
+            if s == g:
+                break
+    return count
+
+
+@njit(cache=True)
+def random_playouts(start: np.ndarray, min_moves: int, seed: int) -> tuple[int, int, int]:
+    """Play random games from the record `start` until at least `min_moves` actions in total.
+
+    `start` is not modified. Returns (actions played, games finished, games black won).
+    """
+    np.random.seed(seed)
+    st = start.copy()
+    nn = int(start[SIZE] * start[SIZE])
+    empties = np.empty(nn, dtype=np.int64)
+    where = np.empty(nn, dtype=np.int64)
+    moves, games, black_wins = 0, 0, 0
+    while moves < min_moves:
+        copy_record(start, st)
+        moves += play_random_game(st, empties, where)
+        games += 1
+        black_wins += score(st) > 0
+    return moves, games, black_wins
+
+
+@njit(cache=True)
+def kernel_walk(store: np.ndarray, min_moves: int, seed: int) -> int:
+    """The access pattern of a tree search: per move, a full legal mask of store[0], then
+    copy-and-step store[0] -> store[1] and swap; restart from a fresh copy at game end.
+
+    store: int64[2, state_size], row 0 holding the start position (restored on return).
+    Returns the number of actions played (>= min_moves).
+    """
+    np.random.seed(seed)
+    start = store[0].copy()
+    nn = int(start[SIZE] * start[SIZE])
+    mask = np.zeros(nn + 1, dtype=np.bool_)
+    legal_actions = np.empty(nn + 1, dtype=np.int64)
+    src, dst = 0, 1
+    copy_record(start, store[src])
+    moves = 0
+    while moves < min_moves:
+        if is_over(store[src]):
+            copy_record(start, store[src])
+        count = legal_points(store[src], mask)
+        found = 0
+        for a in range(nn + 1):
+            if mask[a]:
+                legal_actions[found] = a
+                found += 1
+        action = legal_actions[np.random.randint(0, count)]
+        copy_record(store[src], store[dst])
+        play(store[dst], action)
+        src, dst = dst, src
+        moves += 1
+    copy_record(start, store[0])
+    return moves
