@@ -1,0 +1,382 @@
+"""A GTP version 2 engine over the Go domain: any `distill.players.Player` behind it.
+
+``distill gtp`` runs `GtpEngine.run` on stdin/stdout, so GUIs (Sabaki, Lizzie) and
+referees (``distill match``, gogui-twogtp) can drive distill players.
+
+Commands: the GTP 2 core (``protocol_version name version known_command
+list_commands quit boardsize clear_board komi play genmove undo showboard
+final_score time_settings time_left``), the GNU Go extensions tools rely on
+(``is_legal all_legal list_stones loadsgf printsgf``) and, when the player can
+analyse (`distill.players.MctsPlayer`), the Leela Zero / KataGo analysis commands
+``lz-analyze`` and ``kata-analyze`` (see `gtp_analysis`).
+
+Rules are the domain's: Tromp-Taylor area scoring, positional superko by default,
+suicide illegal, two passes end the game (a ``play`` after that is refused as
+illegal; ``undo`` or ``clear_board`` continue).
+
+Playing out of turn: GTP lets a controller send ``play``/``genmove`` for either
+colour. Our positions always alternate, so when the colour is not the one to move
+the engine first records a **pass** for the side to move (a setup move, as
+``showboard``/``printsgf`` then show). That pass is refused when it would end
+the game (the previous move was a pass): the reply is
+``? cannot play twice in a row for one colour right after a pass``.
+
+Malformed or unknown commands get a ``?`` reply and the engine keeps running.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from distill.domain import Position
+from distill.domains.go import (
+    GoDomain,
+    action_to_vertex,
+    board_array,
+    make,
+    replay,
+    tromp_taylor_score,
+    vertex_to_action,
+)
+from distill.domains.go.gtp_protocol import (
+    Command,
+    GtpError,
+    colour_name,
+    expect_args,
+    parse_colour,
+    parse_float,
+    parse_int,
+)
+from distill.domains.go.layout import MAX_SIZE, MIN_SIZE
+from distill.errors import DistillError
+from distill.players import RESIGN, Player
+
+#: Builds the player for a domain (called again when the board size or komi changes).
+PlayerFactory = Callable[[GoDomain], Player]
+
+CORE_COMMANDS = (
+    "protocol_version",
+    "name",
+    "version",
+    "known_command",
+    "list_commands",
+    "quit",
+    "boardsize",
+    "clear_board",
+    "komi",
+    "play",
+    "genmove",
+    "undo",
+    "showboard",
+    "final_score",
+    "time_settings",
+    "time_left",
+)
+EXTENSION_COMMANDS = ("is_legal", "all_legal", "list_stones", "loadsgf", "printsgf")
+ANALYSIS_COMMANDS = ("lz-analyze", "kata-analyze")
+
+
+class GtpEngine:
+    """The game state and command handlers of one GTP session.
+
+    Args:
+        player_factory: builds the move generator for a domain; called lazily and again
+            whenever ``boardsize``/``komi``/``loadsgf`` change the domain (cached per domain).
+        size, komi, superko, max_moves: the initial rules (`distill.domains.go.make`).
+        name, version: what ``name`` and ``version`` answer.
+
+    `handle` answers one command (the streaming analysis commands are run by
+    `distill.domains.go.gtp_analysis.serve`, which drives this class).
+    """
+
+    def __init__(
+        self,
+        player_factory: PlayerFactory,
+        *,
+        size: int = 9,
+        komi: float = 7.5,
+        superko: str = "positional",
+        max_moves: int | None = None,
+        name: str = "distill",
+        version: str | None = None,
+    ) -> None:
+        from distill import __version__
+
+        self.player_factory = player_factory
+        self.superko = superko
+        self.max_moves = max_moves
+        self.engine_name = name
+        self.engine_version = version or __version__
+        self.domain = self._make_domain(size, komi)
+        self.position = Position(self.domain)
+        self.quit_requested = False
+        self.time_settings: tuple[float, float, int] | None = None
+        self.time_left: dict[int, tuple[float, int]] = {}
+        self._players: dict[tuple[int, float], Player] = {}
+        self._handlers: dict[str, Callable[[Command], str]] = {
+            name: getattr(self, "cmd_" + name) for name in CORE_COMMANDS + EXTENSION_COMMANDS
+        }
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _make_domain(self, size: int, komi: float, **setup: Any) -> GoDomain:
+        try:
+            return make(
+                size=size, komi=komi, superko=self.superko, max_moves=self.max_moves, **setup
+            )
+        except DistillError as exc:
+            raise GtpError(str(exc)) from None
+
+    @property
+    def size(self) -> int:
+        return self.domain.size
+
+    @property
+    def player(self) -> Player:
+        """The player for the current domain (built on first use, then cached)."""
+        rules = self.domain.rules
+        assert rules is not None
+        key = (rules.size, rules.komi)
+        if key not in self._players:
+            self._players[key] = self.player_factory(self.domain)
+        return self._players[key]
+
+    def close(self) -> None:
+        """Close every player built during the session."""
+        for player in self._players.values():
+            player.close()
+        self._players.clear()
+
+    def commands(self) -> list[str]:
+        """Known commands; the analysis ones only when the player can analyse."""
+        names = list(CORE_COMMANDS + EXTENSION_COMMANDS)
+        if hasattr(self.player, "analyze"):
+            names += ANALYSIS_COMMANDS
+        return names
+
+    def handle(self, command: Command) -> str:
+        """The result text of one (non-streaming) command; raises GtpError for ``?``."""
+        handler = self._handlers.get(command.name)
+        if handler is None:
+            if not command.name:
+                raise GtpError("missing command name")
+            raise GtpError("unknown command")
+        return handler(command)
+
+    def vertex(self, text: str) -> int:
+        """Action of a GTP vertex on the current board (GtpError if it is not one)."""
+        try:
+            return vertex_to_action(text, self.size)
+        except DistillError:
+            raise GtpError(f"invalid vertex {text!r}") from None
+
+    def _new_game(self, domain: GoDomain, actions: list[int] | None = None) -> None:
+        self.domain = domain
+        self.position = replay(domain, actions or [])
+
+    def ready_for(self, colour: int) -> Position:
+        """The position with `colour` to move (a pass for the other side is played if needed)."""
+        position = self.position
+        if position.to_play == colour or position.is_over:
+            return position
+        if position.history and position.history[-1] == self.size * self.size:
+            raise GtpError("cannot play twice in a row for one colour right after a pass")
+        return position.clone().play(self.size * self.size)
+
+    # ------------------------------------------------------------------ core commands
+
+    def cmd_protocol_version(self, command: Command) -> str:
+        return "2"
+
+    def cmd_name(self, command: Command) -> str:
+        return self.engine_name
+
+    def cmd_version(self, command: Command) -> str:
+        return self.engine_version
+
+    def cmd_known_command(self, command: Command) -> str:
+        expect_args(command, 1)
+        return "true" if command.args[0].lower() in self.commands() else "false"
+
+    def cmd_list_commands(self, command: Command) -> str:
+        return "\n".join(self.commands())
+
+    def cmd_quit(self, command: Command) -> str:
+        self.quit_requested = True
+        return ""
+
+    def cmd_boardsize(self, command: Command) -> str:
+        expect_args(command, 1)
+        size = parse_int(command.args[0], "board size")
+        if not MIN_SIZE <= size <= MAX_SIZE:
+            raise GtpError(f"unacceptable size (supported: {MIN_SIZE}..{MAX_SIZE})")
+        self._new_game(self._make_domain(size, self.domain.rules.komi))  # type: ignore[union-attr]
+        return ""
+
+    def cmd_clear_board(self, command: Command) -> str:
+        self._new_game(self.domain)
+        self.player.reset()
+        return ""
+
+    def cmd_komi(self, command: Command) -> str:
+        expect_args(command, 1)
+        komi = parse_float(command.args[0], "komi")
+        rules = self.domain.rules
+        assert rules is not None
+        domain = self._make_domain(
+            rules.size,
+            komi,
+            black_stones=rules.black_stones,
+            white_stones=rules.white_stones,
+            first_player=rules.first_player,
+        )
+        try:
+            self._new_game(domain, list(self.position.history))
+        except DistillError as exc:  # cannot happen for the same board; keep the old game
+            raise GtpError(f"komi change failed: {exc}") from None
+        return ""
+
+    def cmd_play(self, command: Command) -> str:
+        expect_args(command, 2)
+        colour = parse_colour(command.args[0])
+        action = self.vertex(command.args[1])
+        position = self.ready_for(colour)
+        if position.is_over or not position.legal_mask()[action]:
+            raise GtpError("illegal move")
+        self.position = position.play(action)  # `position` may be a clone with a pass added
+        return ""
+
+    def cmd_genmove(self, command: Command) -> str:
+        expect_args(command, 1)
+        colour = parse_colour(command.args[0])
+        position = self.ready_for(colour)
+        if position.is_over:
+            return "pass"
+        action = self.player.genmove(position.clone())
+        if action == RESIGN:
+            return "resign"
+        if not 0 <= action < self.domain.num_actions or not position.legal_mask()[action]:
+            raise GtpError(f"player {self.player.name} chose an illegal move ({action})")
+        self.position = position.play(action)
+        return action_to_vertex(action, self.size)
+
+    def cmd_undo(self, command: Command) -> str:
+        if not self.position.history:
+            raise GtpError("cannot undo")
+        self._new_game(self.domain, self.position.history[:-1])
+        return ""
+
+    def cmd_showboard(self, command: Command) -> str:
+        return "\n" + str(self.position)
+
+    def cmd_final_score(self, command: Command) -> str:
+        score = tromp_taylor_score(self.position.store[0])
+        if score == 0:
+            return "0"
+        return f"B+{score:g}" if score > 0 else f"W+{-score:g}"
+
+    def cmd_time_settings(self, command: Command) -> str:
+        """Recorded only: players here are bounded by simulations, not by the clock."""
+        expect_args(command, 3)
+        main = parse_float(command.args[0], "main time")
+        byo_yomi = parse_float(command.args[1], "byo yomi time")
+        stones = parse_int(command.args[2], "byo yomi stones")
+        if main < 0 or byo_yomi < 0 or stones < 0:
+            raise GtpError("time settings must not be negative")
+        self.time_settings = (main, byo_yomi, stones)
+        return ""
+
+    def cmd_time_left(self, command: Command) -> str:
+        """Recorded only (see `cmd_time_settings`)."""
+        expect_args(command, 3)
+        colour = parse_colour(command.args[0])
+        seconds = parse_float(command.args[1], "time")
+        stones = parse_int(command.args[2], "stones")
+        self.time_left[colour] = (seconds, stones)
+        return ""
+
+    # ------------------------------------------------------------------ GNU Go extensions
+
+    def cmd_is_legal(self, command: Command) -> str:
+        expect_args(command, 2)
+        colour = parse_colour(command.args[0])
+        action = self.vertex(command.args[1])
+        try:
+            position = self.ready_for(colour)
+        except GtpError:
+            return "0"
+        return "1" if not position.is_over and position.legal_mask()[action] else "0"
+
+    def cmd_all_legal(self, command: Command) -> str:
+        """Legal board points for the colour, as GNU Go lists them (pass not included)."""
+        expect_args(command, 1)
+        colour = parse_colour(command.args[0])
+        try:
+            position = self.ready_for(colour)
+        except GtpError:
+            return ""
+        points = [a for a in position.legal_actions() if a < self.size * self.size]
+        return " ".join(action_to_vertex(a, self.size) for a in points)
+
+    def cmd_list_stones(self, command: Command) -> str:
+        expect_args(command, 1)
+        colour = parse_colour(command.args[0])
+        flat = board_array(self.position.store[0]).reshape(-1)
+        points = [a for a in range(flat.size) if flat[a] == colour + 1]
+        return " ".join(action_to_vertex(a, self.size) for a in points)
+
+    def cmd_loadsgf(self, command: Command) -> str:
+        """``loadsgf FILE [MOVE]``: the game in FILE up to (not including) move number MOVE.
+
+        Answers the colour to move, as GNU Go does.
+        """
+        expect_args(command, 1, 2)
+        from distill.domains.go.sgf import load_sgf
+
+        try:
+            domain, actions, _ = load_sgf(
+                Path(command.args[0]), superko=self.superko, max_moves=self.max_moves
+            )
+        except (DistillError, OSError) as exc:
+            raise GtpError(f"cannot load {command.args[0]!r}: {exc}") from None
+        if len(command.args) == 2:
+            move_number = parse_int(command.args[1], "move number")
+            if move_number < 1:
+                raise GtpError("move number must be >= 1")
+            actions = actions[: move_number - 1]
+        try:
+            self._new_game(domain, list(actions))
+        except DistillError as exc:
+            raise GtpError(f"cannot load {command.args[0]!r}: {exc}") from None
+        self.player.reset()
+        return colour_name(self.position.to_play)
+
+    def cmd_printsgf(self, command: Command) -> str:
+        """``printsgf [FILE]``: the game as SGF, in the reply or written to FILE."""
+        expect_args(command, 0, 1)
+        from distill.domains.go.sgf import write_sgf
+
+        data = write_sgf(self.domain, list(self.position.history))
+        if not command.args:
+            return data.decode("utf-8")
+        try:
+            _atomic_write(Path(command.args[0]), data)
+        except OSError as exc:
+            raise GtpError(f"cannot write {command.args[0]!r}: {exc.strerror}") from None
+        return ""
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename."""
+    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
