@@ -1,0 +1,31 @@
+"""`distill solve DOMAIN [MOVES]`: print the exact score of every move of a position.
+
+Example: ``distill solve connect4 4453`` prints the seven column scores on one
+line (``-`` for a full column), ``distill solve tictactoe 15`` the nine cell
+scores. Scores are Pons-style, from the view of the side to move: positive wins
+(larger = sooner), 0 draws, negative loses. See `distill.solve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from distill.solve import SOLVERS
+
+    parser.add_argument("domain", help=f"domain id: {', '.join(sorted(SOLVERS))}")
+    parser.add_argument(
+        "moves",
+        nargs="?",
+        default="",
+        help="moves so far as digits, e.g. 4453 (connect4 columns 1-7) or 15 "
+        "(tictactoe cells 1-9); empty for the start position",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from distill.solve import format_scores, solve_moves
+
+    print(format_scores(solve_moves(args.domain, args.moves)))
+    return 0
