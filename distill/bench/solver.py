@@ -100,10 +100,11 @@ def check_opening(time_limit: float, table_size: int | None = None) -> bool:
             ok = False
             continue
         outcome, seconds, nodes = queue.get(timeout=60)
+        mirror = f" (and {8 - column})" if column != 4 else ""
         expected = OPENING_SIGNS[column - 1]
         verdict = "ok" if outcome == expected else f"WRONG, expected {names[expected]}"
         print(
-            f"first move {column} (and {8 - column}): {names[outcome]}  {nodes:,d} nodes  "
+            f"first move {column}{mirror}: {names[outcome]}  {nodes:,d} nodes  "
             f"{seconds:.1f} s  {verdict}",
             flush=True,
         )
