@@ -1,0 +1,54 @@
+"""Load a run's trained agent: its recipe, domain and a CPU evaluator of a checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distill.domain import Domain
+from distill.errors import DistillError
+from distill.recipe import Recipe
+
+
+@dataclass
+class Agent:
+    """A run's network as an evaluator, with what is needed to search with it."""
+
+    recipe: Recipe
+    domain: Domain
+    evaluator: Any
+    checkpoint: Path
+
+
+def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
+    """The agent of `run_dir` at `checkpoint` (a file name in checkpoints/, default latest).
+
+    Raises DistillError when the run has no checkpoint yet, CorruptFileError when the
+    checkpoint does not verify or does not fit the recipe's network.
+    """
+    import torch
+
+    from distill.learn import load_checkpoint
+    from distill.loop import load_run_recipe
+    from distill.registry import make
+    from distill.run_dir import RunDir
+    from distill.steps import Learner
+
+    run = RunDir.open(run_dir)
+    state = run.read_state()
+    if not state.checkpoints:
+        raise DistillError(f"{run.root} has no checkpoint yet (train at least one generation)")
+    name = checkpoint or state.checkpoints[-1]
+    path = run.checkpoints / name
+    if not path.is_file():
+        raise DistillError(f"{path}: no such checkpoint; have: {', '.join(state.checkpoints)}")
+    recipe = load_run_recipe(run)
+    torch.set_num_threads(recipe.threads)
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    learner = Learner.create(recipe, domain)
+    load_checkpoint(path, learner.module)
+    return Agent(recipe, domain, learner.evaluator(), path)
+
+
+__all__ = ["Agent", "load_agent"]

@@ -1,0 +1,135 @@
+"""The outer loop: self-play → credit → replay → learn → arena → checkpoint, per generation.
+
+`train` runs (or resumes) the run directory `run`. Everything it does is a
+step that leaves durable files and then records them in ``state.json``
+(`distill.run_dir` explains why that makes ``kill -9`` safe):
+
+    generation g:
+      round r = 0..R-1   self-play G games with the latest weights → one replay shard
+      learn              a fresh window of replay (credit: value targets computed on read)
+                         → optimizer steps → checkpoint gen-(g+1)
+      arena              matches, ratings, error rates → a row of metrics.csv
+
+Every random stream is derived from (recipe seed, generation, round), never
+from the time, so a redone step reproduces what a killed one would have written.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from distill.config import from_dict
+from distill.errors import ConfigError
+from distill.learn import load_checkpoint
+from distill.progress import Progress
+from distill.recipe import Recipe, derive
+from distill.registry import make
+from distill.replay import read_shard
+from distill.run_dir import RunDir, RunState, checkpoint_name
+from distill.selfplay import SelfPlayWorker
+from distill.steps import (
+    Learner,
+    add_stats,
+    arena_step,
+    fit_summary,
+    learn,
+    selfplay_rates,
+    selfplay_round,
+)
+
+
+def load_run_recipe(run: RunDir) -> Recipe:
+    """The resolved recipe saved in the run directory."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(run.read_recipe_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{run.recipe_path}: invalid YAML: {exc}") from None
+    return from_dict(Recipe, data)
+
+
+def train(run: RunDir, progress: Progress) -> RunState:
+    """Run or resume `run` until its budget is spent; returns the final state."""
+    recipe = load_run_recipe(run)
+    derived = derive(recipe)
+    state = run.read_state()
+    removed = run.discard_unrecorded(state)
+    if removed:
+        progress.note(f"resume: discarded {len(removed)} unrecorded file(s) of an unfinished step")
+    for name in state.shards:  # fail now, before writing anything, if a shard is damaged
+        read_shard(run.replay / name)
+    torch.set_num_threads(recipe.threads)
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    learner = Learner.create(recipe, domain)
+    if state.checkpoints:
+        load_checkpoint(run.checkpoints / state.checkpoints[-1], learner.module)
+    session_start = time.perf_counter()
+    progress.start(recipe, state)
+    while not state.finished:
+        g = state.generation
+        step_start = time.perf_counter()
+        fit_metrics: dict[str, float] = {}
+        selfplay_stats: dict[str, float] = {}
+        if state.phase == "selfplay":
+            worker = SelfPlayWorker(
+                domain,
+                learner.evaluator(),
+                search=recipe.search,
+                selfplay=recipe.selfplay,
+                num_games=derived.games_per_round,
+            )
+            while state.rounds_done < derived.rounds_per_generation:
+                batch = selfplay_round(recipe, run, state, worker, domain)
+                selfplay_stats = add_stats(selfplay_stats, batch)
+                progress.selfplay(g, state.rounds_done, derived.rounds_per_generation, batch)
+            fit_metrics = learn(recipe, run, learner, domain, g)
+            state.checkpoints.append(checkpoint_name(g))
+            state.learner_steps = learner.module.steps_done
+            state.phase = "learned"
+            state.elapsed_s += time.perf_counter() - step_start
+            run.write_state(state)
+            progress.learned(g, fit_metrics)
+            step_start = time.perf_counter()
+        metrics = {
+            "generation": g,
+            "games": state.games,
+            "positions": state.positions,
+            "learner_steps": state.learner_steps,
+            **fit_summary(fit_metrics),
+            **selfplay_rates(selfplay_stats),
+        }
+        if _arena_due(recipe, state):
+            metrics.update(arena_step(recipe, run, state, learner, domain, g))
+        state.elapsed_s += time.perf_counter() - step_start
+        metrics["elapsed_s"] = state.elapsed_s
+        run.append_metrics(metrics)
+        if metrics.get("perfect") == 1.0 and state.perfect is None:
+            state.perfect = g + 1
+        state.generation, state.phase, state.rounds_done = g + 1, "selfplay", 0
+        state.finished = _budget_spent(recipe, state)
+        run.write_state(state)
+        progress.evaluated(g, metrics, state)
+    progress.finish(state, time.perf_counter() - session_start)
+    return state
+
+
+def _arena_due(recipe: Recipe, state: RunState) -> bool:
+    """Evaluate every `arena.every` generations and after the run's last generation."""
+    budget, g = recipe.budget, state.generation
+    out_of_time = budget.max_minutes is not None and state.elapsed_s >= 60 * budget.max_minutes
+    return out_of_time or g + 1 >= budget.generations or (g + 1) % recipe.arena.every == 0
+
+
+def _budget_spent(recipe: Recipe, state: RunState) -> bool:
+    budget = recipe.budget
+    if state.generation >= budget.generations:
+        return True
+    if budget.stop_when_perfect and state.perfect is not None:
+        return True
+    return budget.max_minutes is not None and state.elapsed_s >= 60.0 * budget.max_minutes
+
+
+__all__ = ["load_run_recipe", "train"]

@@ -1,0 +1,281 @@
+"""The Recipe: one typed, frozen config tree describing a whole training run.
+
+A recipe YAML file (``recipes/*.yaml``) loads strictly into `Recipe` through
+`distill.config` (unknown key, wrong type or bad value: one `ConfigError` line
+naming the field). ``--set a.b=c`` overrides are applied before validation.
+The resolved recipe is saved as ``recipe.yaml`` in the run directory, and a
+resumed run reads that copy, never the original file.
+
+Sections, in the order the outer loop (`distill.loop`) uses them::
+
+    domain    which game (registry id + keyword arguments)
+    network   distill.nets.config.NetConfig
+    search    distill.search.config.SearchConfig (the full, recorded search)
+    selfplay  games per generation, temperature, resignation, playout caps
+    credit    distill.credit.ValueTargetConfig (value target: z, λ-returns, mixes)
+    replay    window of recent positions, symmetry augmentation
+    learner   optimizer and steps per generation
+    arena     evaluation opponents, games, error-rate positions
+    budget    generations, wall-clock limit, stop criteria
+
+Derived values (rounds of self-play per generation, arena simulations, ...)
+are computed in one visible place: `derive`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from distill.config import apply_overrides, dump_yaml, from_dict, load_yaml
+from distill.credit import ValueTargetConfig
+from distill.nets.config import NetConfig
+from distill.search.config import SearchConfig
+
+
+@dataclass(frozen=True)
+class DomainSection:
+    """The game to learn."""
+
+    id: str = "tictactoe"
+    """Registry id (``distill domains`` lists them), e.g. ``tictactoe`` or ``connect4``."""
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the domain's ``make`` (e.g. ``{size: 9, komi: 7.5}`` for Go)."""
+
+
+@dataclass(frozen=True)
+class SelfPlaySection:
+    """How self-play games are generated (`distill.selfplay`)."""
+
+    games_per_generation: int = 64
+    """Finished games written to replay per generation."""
+    concurrent_games: int = 64
+    """G: games searched together in one batch (one evaluator call per search step)."""
+    temperature_moves: int = 4
+    """For the first k plies of a game the move is sampled from the search policy
+    (with `temperature`); afterwards the most visited move is played."""
+    temperature: float = 1.0
+    """Sampling temperature of the opening moves (policy ** (1 / T))."""
+    full_search_fraction: float = 1.0
+    """Playout-cap randomization (Wu 2019, KataGo, sec. 3.1): probability that a move
+    gets the full search (`search.num_simulations`, root noise, recorded as a policy
+    target); the other moves get `cheap_simulations` without noise and train the value
+    head only. 1.0 = every move is a full search."""
+    cheap_simulations: int = 8
+    """Simulations of a cheap (non-recorded-policy) search."""
+    resign_threshold: float | None = None
+    """Resign when the full search's root value (player to move) is below this, e.g.
+    -0.95; None = never resign."""
+    no_resign_fraction: float = 0.1
+    """Fraction of games played to the end even past the resign threshold, to measure
+    false resignations (AlphaGo Zero: 10%)."""
+    max_moves: int | None = None
+    """Cap on plies per game (a capped game counts as a draw); None = the domain's bound."""
+
+    def __post_init__(self) -> None:
+        if self.games_per_generation < 1 or self.concurrent_games < 1:
+            raise ValueError("games_per_generation and concurrent_games must be >= 1")
+        if self.temperature_moves < 0 or not self.temperature > 0:
+            raise ValueError("temperature_moves must be >= 0 and temperature > 0")
+        if not 0.0 < self.full_search_fraction <= 1.0:
+            raise ValueError(
+                f"full_search_fraction must be in (0, 1], got {self.full_search_fraction}"
+            )
+        if self.cheap_simulations < 1:
+            raise ValueError("cheap_simulations must be >= 1")
+        if not 0.0 <= self.no_resign_fraction <= 1.0:
+            raise ValueError("no_resign_fraction must be in [0, 1]")
+        if self.resign_threshold is not None and not -1.0 < self.resign_threshold < 0.0:
+            raise ValueError("resign_threshold must be in (-1, 0) or null")
+        if self.max_moves is not None and self.max_moves < 1:
+            raise ValueError("max_moves must be >= 1 or null")
+
+
+@dataclass(frozen=True)
+class ReplaySection:
+    """The training window over replay shards (`distill.replay`)."""
+
+    window_positions: int = 20_000
+    """The learner samples from the most recent N positions."""
+    augment: bool = True
+    """Random board symmetry per sample (the domain's `cell_perms` / `action_perms`)."""
+
+    def __post_init__(self) -> None:
+        if self.window_positions < 1:
+            raise ValueError("window_positions must be >= 1")
+
+
+@dataclass(frozen=True)
+class LearnerSection:
+    """One generation of gradient steps (`distill.learn`)."""
+
+    steps_per_generation: int = 100
+    """Optimizer steps per generation."""
+    batch_size: int = 128
+    """Positions per step."""
+    optimizer: Literal["adamw", "sgd"] = "adamw"
+    """AdamW, or SGD with Nesterov momentum (AlphaZero)."""
+    lr: float = 1e-3
+    """Learning rate."""
+    weight_decay: float = 1e-4
+    """Decoupled weight decay (AdamW) or L2 (SGD)."""
+    momentum: float = 0.9
+    """SGD momentum (ignored by AdamW)."""
+    policy_weight: float = 1.0
+    """Weight of the policy cross-entropy."""
+    value_weight: float = 1.0
+    """Weight of the value loss."""
+    aux_weight: float = 0.25
+    """Weight of the auxiliary losses (short-term values, ownership) where the net has them."""
+    schedule: Literal["constant", "cosine"] = "cosine"
+    """Learning-rate schedule over the whole run (cosine decays to `min_lr_ratio`)."""
+    warmup_steps: int = 0
+    """Linear warmup steps at the start of the run."""
+    min_lr_ratio: float = 0.1
+    """Final learning rate of the cosine schedule, as a fraction of `lr`."""
+
+    def __post_init__(self) -> None:
+        if self.steps_per_generation < 0 or self.batch_size < 1:
+            raise ValueError("steps_per_generation must be >= 0 and batch_size >= 1")
+        if not self.lr > 0 or self.weight_decay < 0:
+            raise ValueError("lr must be > 0 and weight_decay >= 0")
+
+
+@dataclass(frozen=True)
+class ArenaSection:
+    """Evaluation after each generation (`distill.arena`)."""
+
+    every: int = 1
+    """Evaluate every k generations (and always after the last one)."""
+    simulations: int | None = None
+    """Simulations of the evaluated search player; None = `search.num_simulations`."""
+    games: int = 20
+    """Games against each opponent (half with each colour)."""
+    opponents: tuple[Literal["random", "oracle", "previous"], ...] = ("random", "oracle")
+    """Opponents: uniformly random moves, the exact solver (a random optimal move), the
+    previous generation's checkpoint (same search)."""
+    opening_plies: int = 0
+    """Each pair of match games (colours swapped) starts after this many uniformly random
+    plies, so deterministic players do not repeat one game; 0 = from the initial position."""
+    error_positions: int = 64
+    """Solver-scored positions per stone bucket for error rates (0 = skip); needs a solver."""
+    perfect_play_check: bool = False
+    """Exhaustively check that the search player never loses, whatever the opponent
+    plays, as either colour (tic-tac-toe-sized games only)."""
+
+    def __post_init__(self) -> None:
+        if min(self.games, self.error_positions, self.opening_plies) < 0 or self.every < 1:
+            raise ValueError("every must be >= 1, games, error_positions and opening_plies >= 0")
+        if self.simulations is not None and self.simulations < 1:
+            raise ValueError("simulations must be >= 1 or null")
+
+
+@dataclass(frozen=True)
+class BudgetSection:
+    """When the run stops."""
+
+    generations: int = 10
+    """Number of generations (self-play + learning + arena)."""
+    max_minutes: float | None = None
+    """Stop after the generation during which this much wall time elapsed; None = no limit."""
+    stop_when_perfect: bool = False
+    """Stop as soon as the arena's perfect-play check passes."""
+
+    def __post_init__(self) -> None:
+        if self.generations < 1:
+            raise ValueError("generations must be >= 1")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError("max_minutes must be > 0 or null")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A whole run: every knob, with its default, in one frozen tree."""
+
+    name: str = "run"
+    """Run name; the default run directory is ``runs/<name>``."""
+    seed: int = 0
+    """Master seed: every random stream (self-play, learner, arena) derives from it."""
+    threads: int = 1
+    """torch intra-op threads (the machine's cores are shared with numba search)."""
+    domain: DomainSection = field(default_factory=DomainSection)
+    """The game."""
+    network: NetConfig = field(default_factory=NetConfig)
+    """The policy-value network."""
+    search: SearchConfig = field(default_factory=SearchConfig)
+    """The full search of self-play (its `num_simulations` is the full playout cap)."""
+    selfplay: SelfPlaySection = field(default_factory=SelfPlaySection)
+    """Self-play."""
+    credit: ValueTargetConfig = field(default_factory=ValueTargetConfig)
+    """Value targets (z, q, their mix, or λ-returns over the search values; see
+    `distill.credit`), computed when the learner reads replay."""
+    replay: ReplaySection = field(default_factory=ReplaySection)
+    """Replay window."""
+    learner: LearnerSection = field(default_factory=LearnerSection)
+    """Optimization."""
+    arena: ArenaSection = field(default_factory=ArenaSection)
+    """Evaluation."""
+    budget: BudgetSection = field(default_factory=BudgetSection)
+    """Stop criteria."""
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError("threads must be >= 1")
+        if not self.name or "/" in self.name:
+            raise ValueError(f"name must be a non-empty file name, got {self.name!r}")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Values computed from a recipe (never set directly)."""
+
+    rounds_per_generation: int
+    """Self-play rounds of `concurrent_games` games per generation (one shard each)."""
+    games_per_round: int
+    """Games per round: min(concurrent_games, games_per_generation)."""
+    arena_simulations: int
+    """Simulations of the evaluated search player."""
+    resigning: bool
+    """Whether self-play may resign at all."""
+    total_learner_steps: int
+    """Optimizer steps of the whole run (the cosine schedule's length)."""
+
+
+def derive(recipe: Recipe) -> Derived:
+    """The one place where derived values are computed."""
+    sp = recipe.selfplay
+    per_round = min(sp.concurrent_games, sp.games_per_generation)
+    return Derived(
+        rounds_per_generation=math.ceil(sp.games_per_generation / per_round),
+        games_per_round=per_round,
+        arena_simulations=recipe.arena.simulations or recipe.search.num_simulations,
+        resigning=sp.resign_threshold is not None,
+        total_learner_steps=recipe.budget.generations * recipe.learner.steps_per_generation,
+    )
+
+
+def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Recipe:
+    """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly."""
+    return from_dict(Recipe, apply_overrides(load_yaml(path), list(overrides)))
+
+
+def recipe_to_yaml(recipe: Recipe) -> str:
+    """The resolved recipe as YAML (every field, defaults included)."""
+    return dump_yaml(recipe)
+
+
+__all__ = [
+    "ArenaSection",
+    "BudgetSection",
+    "Derived",
+    "DomainSection",
+    "LearnerSection",
+    "Recipe",
+    "ReplaySection",
+    "SelfPlaySection",
+    "derive",
+    "load_recipe",
+    "recipe_to_yaml",
+]

@@ -1,0 +1,116 @@
+"""Plots of a run's metrics.csv (matplotlib, Agg backend: no display needed).
+
+`write_report(run_dir)` writes into ``<run>/report/``:
+
+* ``elo.png``: Bradley–Terry Elo of the search player per generation (anchor:
+  random = 0) with its 95% interval;
+* ``errors.png``: exact error rates per generation and stone bucket (one colour
+  per player and bucket; non-optimal moves solid, outcome-changing moves dashed);
+* ``losses.png``: mean policy / value / total loss per generation;
+* ``throughput.png``: self-play positions/s and learner samples/s;
+* ``results.png``: win/draw/loss shares against each opponent.
+
+Plots whose columns are absent (e.g. no oracle, arena every k generations)
+are skipped. Returns the paths written.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from distill.errors import DistillError
+from distill.run_dir import RunDir
+
+
+def _series(rows: list[dict[str, str]], key: str) -> tuple[list[int], list[float]]:
+    """(generations, values) of the rows where `key` has a number."""
+    xs, ys = [], []
+    for row in rows:
+        text = row.get(key, "")
+        if text not in ("", None):
+            value = float(text)
+            if not math.isnan(value):
+                xs.append(int(row["generation"]) + 1)
+                ys.append(value)
+    return xs, ys
+
+
+def write_report(run_dir: str | Path) -> list[Path]:
+    """Write the PNG plots of `run_dir` (see module docstring); returns their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = RunDir.open(run_dir)
+    rows = run.read_metrics()
+    if not rows:
+        raise DistillError(f"{run.metrics_path}: no finished generation to plot yet")
+    run.report.mkdir(exist_ok=True)
+    columns = set(rows[0])
+    written = []
+    plots = {
+        "elo.png": ("Elo vs random (anchor 0)", [("elo", "search", "-")]),
+        "losses.png": (
+            "training loss",
+            [("loss", "total", "-"), ("loss_policy", "policy", "-"), ("loss_value", "value", "-")],
+        ),
+        "throughput.png": (
+            "throughput",
+            [
+                ("selfplay_positions_per_s", "self-play positions/s", "-"),
+                ("learn_samples_per_s", "learner samples/s", "-"),
+            ],
+        ),
+        "errors.png": (
+            "error rate vs exact oracle",
+            [
+                (f"{player}_{kind}_{bucket}", f"{player} {bucket} {label}", f"C{3 * p + b}{style}")
+                for p, player in enumerate(("policy", "search"))
+                for b, bucket in enumerate(("begin", "middle", "end"))
+                for kind, label, style in (
+                    ("err", "not optimal", "-"),
+                    ("blunder", "outcome", "--"),
+                )
+            ],
+        ),
+        "results.png": (
+            "results of the search player",
+            [
+                (f"vs_{opp}_{res}", f"vs {opp}: {res}", f"C{o}{style}")
+                for o, opp in enumerate(("random", "oracle", "previous"))
+                for res, style in (("win", "-"), ("draw", ":"), ("loss", "--"))
+            ],
+        ),
+    }
+    for name, (title, lines) in plots.items():
+        present = [line for line in lines if line[0] in columns]
+        if not present:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for key, label, style in present:
+            xs, ys = _series(rows, key)
+            if key == "elo":
+                _, ci = _series(rows, "elo_ci95")
+                if len(ci) == len(ys):
+                    ax.fill_between(
+                        xs,
+                        [y - c for y, c in zip(ys, ci, strict=True)],
+                        [y + c for y, c in zip(ys, ci, strict=True)],
+                        alpha=0.25,
+                    )
+            ax.plot(xs, ys, style, marker="o", markersize=3, label=label)
+        ax.set_title(f"{run.root.name}: {title}")
+        ax.set_xlabel("generation")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2 if len(present) > 4 else 1)
+        fig.tight_layout()
+        path = run.report / name
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+__all__ = ["write_report"]

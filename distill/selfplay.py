@@ -1,0 +1,390 @@
+"""Self-play: G games at once through one batched search, recorded for credit and replay.
+
+`SelfPlayWorker.play` runs G games in lock step. Every ply, one `Searcher.run` call
+searches all G positions (one evaluator call per search step for the whole
+batch), then every game plays its move. Per ply the worker
+
+* draws **playout-cap randomization** (Wu 2019, "Accelerating Self-Play
+  Learning in Go", arXiv:1902.10565, sec. 3.1): with probability
+  ``full_search_fraction`` the ply is a *full* search (``search.num_simulations``,
+  root noise on) whose policy is recorded as a training target; otherwise a
+  *cheap* search (``cheap_simulations``, no noise) that only yields a value
+  sample. The draw is shared by the whole batch (one searcher call per ply);
+  over many plies each position gets a full search with the same probability
+  as with KataGo's per-move draw;
+* picks the move: for the first ``temperature_moves`` plies of a game, sampled
+  from the search policy sharpened by ``1/temperature`` (PUCT) or the Gumbel
+  sequential-halving winner (already a sample); afterwards the most visited
+  action (PUCT) or the Gumbel winner;
+* **resigns** a game when the root value for the player to move falls below
+  ``resign_threshold``, except in a ``no_resign_fraction`` of games (AlphaGo
+  Zero, Silver et al. 2017, "Methods: Self-play"), which play on and measure
+  false resignations (the side that would have resigned did not lose).
+
+The searcher's batch size is fixed, so the row of a finished game searches a
+spare initial position (result discarded) until at most half the rows are in
+use; then the live games move to a searcher of half the size (their kept
+subtrees are dropped once). Symmetry augmentation is not done here but when the
+learner samples replay (`distill.replay`).
+
+Determinism: with the same seed (rng state), evaluator and CPU, `SelfPlayWorker.play`
+returns identical games; the rng is consumed in a fixed order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from distill.domain import Domain
+from distill.recipe import SelfPlaySection
+from distill.replay import GameRecord, pack_games, write_shard_arrays
+from distill.search import SearchConfig, Searcher
+
+
+@dataclass
+class SelfPlayBatch:
+    """The games of one self-play round, flattened to positions (grouped by game, in ply order).
+
+    Per position (P rows):
+        obs: float32[P, C, H, W], observation from the view of the player to move.
+        mask: bool[P, A], legal actions.
+        policy: float32[P, A], search policy target (meaningful where `full_search`).
+        root_value: float32[P], search root value for the player to move.
+        to_play: int8[P], player to move (0 = first).
+        full_search: bool[P], True where the ply got the full search (policy target valid).
+        game: int64[P], game index 0..G-1 within the batch.
+        ply: int32[P], ply index within its game.
+        action: int64[P], the move played.
+    Per game (G rows):
+        final_value: float32[G], value of the last state for `final_player`, the player to
+            move there (terminal value; -1 for the resigner; 0 for a capped game).
+        final_player: int8[G].
+        length: int32[G], plies played.
+        resigned: bool[G]; truncated: bool[G] (hit the move cap).
+        false_resign: bool[G], a no-resign game whose would-be resigner did not lose.
+        would_resign: bool[G], a no-resign game that crossed the resign threshold.
+    Totals: search_seconds, eval_seconds (inside the evaluator), wall_seconds.
+    """
+
+    obs: np.ndarray
+    mask: np.ndarray
+    policy: np.ndarray
+    root_value: np.ndarray
+    to_play: np.ndarray
+    full_search: np.ndarray
+    game: np.ndarray
+    ply: np.ndarray
+    action: np.ndarray
+    final_value: np.ndarray
+    final_player: np.ndarray
+    length: np.ndarray
+    resigned: np.ndarray
+    truncated: np.ndarray
+    would_resign: np.ndarray
+    false_resign: np.ndarray
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def num_positions(self) -> int:
+        return int(self.obs.shape[0])
+
+    @property
+    def num_games(self) -> int:
+        return int(self.length.shape[0])
+
+    def first_player_outcomes(self) -> np.ndarray:
+        """float32[G]: each game's result for the first player (+1 win, 0 draw, -1 loss)."""
+        sign = np.where(self.final_player == 0, 1.0, -1.0)
+        return (sign * self.final_value).astype(np.float32)
+
+    def game_moves(self, g: int) -> np.ndarray:
+        """int64[L]: the moves of game `g` in order."""
+        return self.action[self.game == g]
+
+
+class TimedEvaluator:
+    """Wraps an evaluator and sums the seconds spent inside it (for throughput stats)."""
+
+    def __init__(self, evaluator: Any) -> None:
+        self.evaluator = evaluator
+        self.seconds = 0.0
+        self.calls = 0
+        self.positions = 0
+
+    def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        start = time.perf_counter()
+        out = self.evaluator(obs, mask)
+        self.seconds += time.perf_counter() - start
+        self.calls += 1
+        self.positions += int(obs.shape[0])
+        return out  # type: ignore[no-any-return]
+
+
+def choose_moves(
+    visits: np.ndarray,
+    searched_action: np.ndarray,
+    explore: np.ndarray,
+    temperature: float,
+    gumbel: bool,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """int64[B]: the move per game.
+
+    visits: int32[B, A] root visit counts; searched_action: int64[B], the searcher's
+    choice; explore: bool[B], game still in its sampled opening. Gumbel always plays the
+    searcher's choice (its Gumbel-top-k winner is a sample already). PUCT samples
+    ∝ N(a)^(1/T) in the opening (AlphaZero), else plays the most visited action.
+    The rng is consumed only for exploring PUCT rows.
+    """
+    if gumbel:
+        return searched_action.astype(np.int64)
+    moves = np.argmax(visits, axis=1).astype(np.int64)
+    for b in np.flatnonzero(explore):
+        counts = visits[b].astype(np.float64)
+        weights = counts ** (1.0 / temperature)
+        total = weights.sum()
+        if total > 0:
+            moves[b] = int(rng.choice(counts.shape[0], p=weights / total))
+    return moves
+
+
+class SelfPlayWorker:
+    """Plays rounds of `num_games` games with one batched `Searcher` (reused across rounds)."""
+
+    def __init__(
+        self,
+        domain: Domain,
+        evaluator: Any,
+        *,
+        search: SearchConfig,
+        selfplay: SelfPlaySection,
+        num_games: int,
+    ) -> None:
+        self.domain = domain
+        self.evaluator = TimedEvaluator(evaluator)
+        self.search = search
+        self.config = selfplay
+        self.num_games = int(num_games)
+        self._searchers: dict[int, Searcher] = {}
+        self.max_moves = min(selfplay.max_moves or domain.max_moves, domain.max_moves)
+
+    def play(self, rng: np.random.Generator) -> SelfPlayBatch:
+        """Play one round of games to the end; see `SelfPlayBatch` for what is recorded."""
+        start, eval_start = time.perf_counter(), self.evaluator.seconds
+        g_count, cfg, domain = self.num_games, self.config, self.domain
+        spare = g_count  # store row holding an initial position, searched by idle rows
+        store = domain.new_store(g_count + 1)
+        domain.reset(store, np.arange(g_count + 1))
+        row_game = np.arange(g_count, dtype=np.int64)  # searcher row -> game, -1 = idle
+        searcher = self._searcher(g_count)
+        games = _GameTracker(g_count, rng.random(g_count) < cfg.no_resign_fraction)
+        while games.active.any():
+            row_game, searcher = self._assign_rows(row_game, searcher, games.active)
+            live = np.flatnonzero(row_game >= 0)  # searcher rows of games still playing
+            active = row_game[live]
+            full = bool(rng.random() < cfg.full_search_fraction)
+            sims = self.search.num_simulations if full else cfg.cheap_simulations
+            idx = np.where(row_game >= 0, row_game, spare)
+            result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=full)
+            explore = np.zeros(row_game.shape[0], dtype=np.bool_)
+            explore[live] = games.ply[active] < cfg.temperature_moves
+            gumbel = self.search.algorithm == "gumbel"
+            moves = choose_moves(
+                result.visit_counts, result.action, explore, cfg.temperature, gumbel, rng
+            )
+            games.record(domain, store, active, result, live, moves[live], full)
+            domain.step(store, active, store, active, moves[live])
+            searcher.advance(moves)
+            self._finish_games(store, active, result.root_value[live], games)
+        return games.to_batch(time.perf_counter() - start, self.evaluator.seconds - eval_start)
+
+    def _searcher(self, size: int) -> Searcher:
+        """The searcher of batch size `size` (made once), with all its trees forgotten."""
+        if size not in self._searchers:
+            self._searchers[size] = Searcher(
+                self.domain, self.evaluator, batch_size=size, config=self.search
+            )
+        searcher = self._searchers[size]
+        searcher.reset(None)
+        return searcher
+
+    def _assign_rows(
+        self, row_game: np.ndarray, searcher: Searcher, active: np.ndarray
+    ) -> tuple[np.ndarray, Searcher]:
+        """Free the rows of finished games; halve the batch while at most half is in use.
+
+        Finished games' rows search a spare position until the batch shrinks: the
+        searcher's batch size is fixed, so halving it (a fresh, smaller searcher; the
+        moved games lose their kept subtrees once) bounds that waste by half the batch.
+        """
+        row_game = row_game.copy()
+        used = row_game >= 0
+        used[used] = active[row_game[used]]
+        row_game[~used] = -1
+        size, count = row_game.shape[0], int(used.sum())
+        while size > 1 and count <= size // 2:
+            size //= 2
+        if size < row_game.shape[0]:
+            packed = np.full(size, -1, dtype=np.int64)
+            packed[:count] = row_game[used]
+            return packed, self._searcher(size)
+        idle = np.flatnonzero(~used)
+        if idle.size:
+            searcher.reset(idle)
+        return row_game, searcher
+
+    def _finish_games(
+        self, store: Any, active: np.ndarray, root_value: np.ndarray, games: _GameTracker
+    ) -> None:
+        """Mark games that ended (terminal, move cap, or resignation) after this ply.
+
+        active: int64[K] games that just moved; root_value: float32[K], their search values.
+        """
+        done, value = self.domain.terminal(store, active)
+        players = self.domain.to_play(store, active)
+        threshold = self.config.resign_threshold
+        for k, g in enumerate(active):
+            mover = int(games.last_player[g])
+            if done[k]:
+                games.finish(g, float(value[k]), int(players[k]))
+            elif games.ply[g] >= self.max_moves:
+                games.finish(g, 0.0, int(players[k]), truncated=True)
+            elif threshold is not None and root_value[k] < threshold:
+                if games.no_resign[g]:
+                    games.mark_would_resign(g, mover)
+                else:  # the player who just searched resigns: a loss for them
+                    games.finish(g, -1.0, mover, resigned=True)
+
+
+class _GameTracker:
+    """Per-game bookkeeping of one round: active flags, plies and the recorded positions."""
+
+    def __init__(self, num_games: int, no_resign: np.ndarray) -> None:
+        self.active = np.ones(num_games, dtype=np.bool_)
+        self.ply = np.zeros(num_games, dtype=np.int32)
+        self.no_resign = no_resign
+        self.last_player = np.zeros(num_games, dtype=np.int8)
+        self.final_value = np.zeros(num_games, dtype=np.float32)
+        self.final_player = np.zeros(num_games, dtype=np.int8)
+        self.resigned = np.zeros(num_games, dtype=np.bool_)
+        self.truncated = np.zeros(num_games, dtype=np.bool_)
+        self.resigner = np.full(num_games, -1, dtype=np.int8)  # would-be resigner (no-resign)
+        self.chunks: list[dict[str, np.ndarray]] = []
+
+    def record(
+        self,
+        domain: Domain,
+        store: Any,
+        active: np.ndarray,
+        result: Any,
+        rows: np.ndarray,
+        moves: np.ndarray,
+        full: bool,
+    ) -> None:
+        """Append the positions of games `active` (searched in result rows `rows`)."""
+        players = domain.to_play(store, active)
+        self.last_player[active] = players
+        self.chunks.append(
+            {
+                "obs": domain.encode(store, active),
+                "mask": domain.legal_mask(store, active),
+                "policy": result.policy_target[rows].astype(np.float32),
+                "root_value": result.root_value[rows].astype(np.float32),
+                "to_play": players.astype(np.int8),
+                "full_search": np.full(active.shape[0], full, dtype=np.bool_),
+                "game": active.astype(np.int64),
+                "ply": self.ply[active].copy(),
+                "action": moves.astype(np.int64),
+            }
+        )
+        self.ply[active] += 1
+
+    def finish(
+        self, g: int, value: float, player: int, *, resigned: bool = False, truncated: bool = False
+    ) -> None:
+        self.active[g] = False
+        self.final_value[g], self.final_player[g] = value, player
+        self.resigned[g], self.truncated[g] = resigned, truncated
+
+    def mark_would_resign(self, g: int, player: int) -> None:
+        if self.resigner[g] < 0:
+            self.resigner[g] = player
+
+    def to_batch(self, wall: float, eval_seconds: float) -> SelfPlayBatch:
+        cat = {k: np.concatenate([c[k] for c in self.chunks]) for k in self.chunks[0]}
+        order = np.lexsort((cat["ply"], cat["game"]))  # group by game, plies in order
+        cat = {k: v[order] for k, v in cat.items()}
+        first_player_result = np.where(self.final_player == 0, 1.0, -1.0) * self.final_value
+        would = self.resigner >= 0
+        resigner_result = np.where(self.resigner == 0, 1.0, -1.0) * first_player_result
+        positions = int(cat["obs"].shape[0])
+        return SelfPlayBatch(
+            **cat,
+            final_value=self.final_value,
+            final_player=self.final_player,
+            length=self.ply.copy(),
+            resigned=self.resigned,
+            truncated=self.truncated,
+            would_resign=would,
+            false_resign=would & (resigner_result >= 0),
+            stats={
+                "wall_seconds": wall,
+                "eval_seconds": eval_seconds,
+                "positions_per_second": positions / max(wall, 1e-9),
+            },
+        )
+
+
+def to_game_records(batch: SelfPlayBatch, generation: int) -> list[GameRecord]:
+    """One replay `GameRecord` per game; cheap-search plies get policy_weight 0."""
+    records = []
+    for g in range(batch.num_games):
+        rows = batch.game == g
+        records.append(
+            GameRecord(
+                obs=batch.obs[rows],
+                mask=batch.mask[rows],
+                policy=batch.policy[rows],
+                root_value=batch.root_value[rows],
+                player=batch.to_play[rows],
+                final_value=float(batch.final_value[g]),
+                final_player=int(batch.final_player[g]),
+                generation=generation,
+                truncated=bool(batch.truncated[g]),
+                policy_weight=batch.full_search[rows].astype(np.float32),
+            )
+        )
+    return records
+
+
+def write_shard(
+    path: Path, batch: SelfPlayBatch, generation: int, first_game_id: int, domain: Domain
+) -> Path:
+    """Write a round's games as one replay shard at `path` (atomic, never overwrites).
+
+    Game ids are ``first_game_id + g``: deterministic, so a redone round writes the
+    same shard.
+    """
+    ids = first_game_id + np.arange(batch.num_games, dtype=np.int64)
+    arrays = pack_games(to_game_records(batch, generation), ids)
+    meta = {
+        "domain": domain.name,
+        "obs_shape": list(domain.obs_shape),
+        "num_actions": domain.num_actions,
+    }
+    return write_shard_arrays(path, arrays, meta)
+
+
+__all__ = [
+    "SelfPlayBatch",
+    "SelfPlayWorker",
+    "TimedEvaluator",
+    "choose_moves",
+    "to_game_records",
+    "write_shard",
+]

@@ -1,0 +1,213 @@
+"""The steps of one generation, each leaving durable files (used by `distill.loop`).
+
+* `selfplay_round`: G games with the latest weights → one replay shard, recorded in state.
+* `learn`: optimizer steps on a fresh replay window → the generation's checkpoint.
+* `arena_step`: the evaluation metrics of the current network.
+
+Each step draws its randomness from `seeded` (recipe seed, stream, generation,
+round), never from the clock, so a step redone after a crash writes the same files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from distill.arena.evaluate import run_arena
+from distill.domain import Domain
+from distill.learn import (
+    DistillModule,
+    ReplayDataModule,
+    fit_generation,
+    load_checkpoint,
+    save_checkpoint,
+)
+from distill.nets import build_net
+from distill.recipe import Recipe, derive
+from distill.run_dir import RunDir, RunState, atomic_write, checkpoint_name, shard_name
+from distill.selfplay import SelfPlayBatch, SelfPlayWorker, write_shard
+
+GAME_ID_STRIDE = 1_000_000  # game ids: generation * stride + round * games_per_round + g
+
+
+#: Random streams of a generation (the first key of `seeded` after the seed).
+SELFPLAY, LEARNER_INIT, LEARNER_DATA, ARENA = 0, 1, 2, 3
+
+
+def seeded(recipe: Recipe, stream: int, *keys: int) -> np.random.Generator:
+    """The rng of one step: a pure function of the recipe seed, the stream and indices."""
+    return np.random.default_rng([recipe.seed, stream, *keys])
+
+
+@dataclass
+class Learner:
+    """The network and its training system (weights + optimizer state live in `module`)."""
+
+    domain: Domain
+    module: DistillModule
+
+    @classmethod
+    def create(cls, recipe: Recipe, domain: Domain) -> Learner:
+        torch.manual_seed(recipe.seed)  # the initial weights are part of the run's identity
+        net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
+        lr = recipe.learner
+        module = DistillModule(
+            net,
+            policy_weight=lr.policy_weight,
+            value_weight=lr.value_weight,
+            aux_weight=lr.aux_weight,
+            optimizer=lr.optimizer,
+            lr=lr.lr,
+            weight_decay=lr.weight_decay,
+            momentum=lr.momentum,
+            schedule=lr.schedule,
+            warmup_steps=lr.warmup_steps,
+            total_steps=max(derive(recipe).total_learner_steps, 1),
+            min_lr_ratio=lr.min_lr_ratio,
+        )
+        return cls(domain, module)
+
+    def evaluator(self) -> Any:
+        """A fresh CPU evaluator of the current weights (rebuilt after every fit)."""
+        from distill.inference import NetEvaluator
+
+        return NetEvaluator(self.module.net)
+
+
+def selfplay_round(
+    recipe: Recipe, run: RunDir, state: RunState, worker: SelfPlayWorker, domain: Domain
+) -> SelfPlayBatch:
+    """Play round `state.rounds_done` of the current generation, write its shard, record it."""
+    g, r = state.generation, state.rounds_done
+    batch = worker.play(seeded(recipe, SELFPLAY, g, r))
+    first_id = g * GAME_ID_STRIDE + r * worker.num_games
+    path = write_shard(run.replay / shard_name(g, r), batch, g, first_id, domain)
+    if r == 0:  # a readable sample of the generation's games
+        lines = [
+            " ".join(domain.format_action(a) for a in batch.game_moves(k))
+            + f"  result {int(batch.first_player_outcomes()[k]):+d}"
+            for k in range(min(batch.num_games, 8))
+        ]
+        atomic_write(run.games / f"gen-{g + 1:05d}.txt", "\n".join(lines) + "\n")
+    state.shards.append(path.name)
+    state.rounds_done += 1
+    state.games += batch.num_games
+    state.positions += batch.num_positions
+    run.write_state(state)
+    return batch
+
+
+def learn(
+    recipe: Recipe, run: RunDir, learner: Learner, domain: Domain, g: int
+) -> dict[str, float]:
+    """Optimizer steps on a fresh replay window, then the checkpoint gen-(g+1) (durable)."""
+    torch.manual_seed(int(seeded(recipe, LEARNER_INIT, g).integers(2**31)))
+    augment = recipe.replay.augment
+    data = ReplayDataModule(
+        run.replay,
+        action_perms=domain.action_perms if augment else None,
+        cell_perms=domain.cell_perms if augment else None,
+        window_positions=recipe.replay.window_positions,
+        batch_size=recipe.learner.batch_size,
+        batches_per_epoch=max(recipe.learner.steps_per_generation, 1),
+        value_config=recipe.credit,
+        horizons=recipe.network.heads.short_term_horizons,
+        seed=int(seeded(recipe, LEARNER_DATA, g).integers(2**31)),
+    )
+    out: dict[str, float] = {}
+    version = f"gen{g + 1:05d}"
+    for leftover in (run.root / "csv" / version, run.tb / version):  # logs of a killed fit
+        shutil.rmtree(leftover, ignore_errors=True)
+    if recipe.learner.steps_per_generation > 0:
+        learner.module.net.train()
+        out = fit_generation(
+            learner.module,
+            data,
+            steps=recipe.learner.steps_per_generation,
+            log_dir=run.root,
+            version=version,
+        )
+    save_checkpoint(
+        run.checkpoints / checkpoint_name(g), learner.module, extra={"generation": g + 1}
+    )
+    return out
+
+
+def add_stats(stats: dict[str, float], batch: SelfPlayBatch) -> dict[str, float]:
+    """Sum a round's self-play counters into `stats` (returns a new dict)."""
+    new = {
+        "positions": batch.num_positions,
+        "wall": batch.stats["wall_seconds"],
+        "eval": batch.stats["eval_seconds"],
+        "resigned": int(batch.resigned.sum()),
+        "would_resign": int(batch.would_resign.sum()),
+        "false_resign": int(batch.false_resign.sum()),
+    }
+    return {k: stats.get(k, 0) + v for k, v in new.items()}
+
+
+def selfplay_rates(stats: dict[str, float]) -> dict[str, float]:
+    """Self-play throughput and resignation columns of metrics.csv."""
+    if not stats:
+        return {}
+    return {
+        "selfplay_positions_per_s": stats["positions"] / max(stats["wall"], 1e-9),
+        "selfplay_eval_share": stats["eval"] / max(stats["wall"], 1e-9),
+        "selfplay_s": stats["wall"],
+        "resigned": stats["resigned"],
+        "false_resign": stats["false_resign"],
+        "would_resign": stats["would_resign"],
+    }
+
+
+def fit_summary(out: dict[str, float]) -> dict[str, float]:
+    """The loss/throughput columns of metrics.csv (empty after a resume between fit and arena)."""
+    names = {
+        "mean/loss": "loss",
+        "mean/policy": "loss_policy",
+        "mean/value": "loss_value",
+        "samples_per_s": "learn_samples_per_s",
+        "seconds": "learn_s",
+    }
+    return {names[k]: v for k, v in out.items() if k in names}
+
+
+def arena_step(
+    recipe: Recipe, run: RunDir, state: RunState, learner: Learner, domain: Domain, g: int
+) -> dict[str, float]:
+    """Evaluate the current network (`distill.arena.evaluate.run_arena`); `previous` is the
+    checkpoint before the latest one (the initial weights in generation 0)."""
+    previous = None
+    if "previous" in recipe.arena.opponents:
+        old = Learner.create(recipe, domain)
+        if len(state.checkpoints) >= 2:
+            load_checkpoint(run.checkpoints / state.checkpoints[-2], old.module)
+        previous = old.evaluator()
+    start = time.perf_counter()
+    metrics = run_arena(
+        domain,
+        learner.evaluator(),
+        recipe,
+        seeded(recipe, ARENA, g),
+        previous_evaluator=previous,
+        cache_dir=run.root / "positions",
+    )
+    metrics["arena_s"] = time.perf_counter() - start
+    return metrics
+
+
+__all__ = [
+    "Learner",
+    "add_stats",
+    "arena_step",
+    "fit_summary",
+    "learn",
+    "seeded",
+    "selfplay_rates",
+    "selfplay_round",
+]

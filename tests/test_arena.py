@@ -1,0 +1,151 @@
+"""Guards the arena: Bradley–Terry ratings (symmetry, the Elo scale, shrinking intervals),
+exact error rates on hand-made cases, matches (counts, colours, the oracle never losing),
+the exhaustive never-loses check, and the solver-scored position files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import distill
+from distill.arena import (
+    OraclePlayer,
+    RandomPlayer,
+    ScoredPosition,
+    SearchPlayer,
+    bradley_terry,
+    error_rates,
+    never_loses,
+    play_match,
+    position_set,
+    random_openings,
+    read_positions,
+)
+from distill.arena.positions import write_positions
+from distill.errors import DistillError
+from distill.search import RolloutEvaluator, SearchConfig
+
+
+@pytest.fixture(scope="module")
+def ttt():
+    return distill.make("tictactoe")
+
+
+def test_bradley_terry_symmetric_results_give_equal_ratings():
+    ratings = bradley_terry(["a", "b"], [(0, 1, 50.0, 100)], anchor=0)
+    assert ratings[1].elo == pytest.approx(0.0, abs=1e-6)
+    assert ratings[0].ci95 == 0.0 and ratings[1].ci95 > 0
+
+
+def test_bradley_terry_matches_the_elo_formula_and_intervals_shrink():
+    # score 0.76 ⇔ 400·log10(0.76/0.24) ≈ 200.2 Elo (prior off to compare exactly)
+    few = bradley_terry(["a", "b"], [(1, 0, 76.0, 100)], prior_games=0.0)
+    assert few[1].elo == pytest.approx(400 * np.log10(0.76 / 0.24), abs=0.01)
+    many = bradley_terry(["a", "b"], [(1, 0, 760.0, 1000)], prior_games=0.0)
+    assert many[1].ci95 < few[1].ci95 / 3
+    # transitive chain a < b < c through two matches
+    chain = bradley_terry(["a", "b", "c"], [(1, 0, 70.0, 100), (2, 1, 70.0, 100)])
+    assert 0 < chain[1].elo < chain[2].elo
+
+
+def test_bradley_terry_stays_finite_after_a_clean_sweep():
+    ratings = bradley_terry(["random", "agent"], [(1, 0, 20.0, 20)])
+    assert np.isfinite(ratings[1].elo) and ratings[1].elo > 300
+
+
+def test_error_rates_by_hand():
+    positions = [
+        ScoredPosition((), (2, 0, -1), 2),  # win available
+        ScoredPosition((), (0, 0, -3), 0),  # draw available
+        ScoredPosition((), (-1, -2, None), -1),  # lost anyway
+    ]
+    # 1st: draw instead of win (not optimal, outcome change); 2nd optimal; 3rd slower loss ok?
+    rates = error_rates(positions, np.array([1, 0, 1]))
+    assert rates["n"] == 3
+    assert rates["not_optimal"] == pytest.approx(2 / 3)  # pos 1 and pos 3 (-2 < -1)
+    assert rates["outcome_change"] == pytest.approx(1 / 3)  # only pos 1 (win -> draw)
+    assert error_rates(positions, np.array([2, 0, 2]))["outcome_change"] == pytest.approx(2 / 3)
+
+
+def test_random_match_counts_and_alternates_colours(ttt):
+    result = play_match(
+        ttt, RandomPlayer(ttt, "a"), RandomPlayer(ttt, "b"), 10, np.random.default_rng(0)
+    )
+    assert result.total == 10 == len(result.games)
+    assert sorted(first for first, _ in result.games) == [False] * 5 + [True] * 5
+    for _, moves in result.games:
+        game = distill.Position(ttt).play_all(moves)  # every recorded game is legal and over
+        assert game.is_over
+
+
+def test_random_openings_start_colour_swapped_pairs(ttt):
+    rng = np.random.default_rng(4)
+    openings = random_openings(ttt, 3, 2, rng)
+    assert len(openings) == 3 and all(len(o) == 2 for o in openings)
+    result = play_match(ttt, OraclePlayer(ttt), OraclePlayer(ttt, "b"), 6, rng, openings=openings)
+    for g, (a_first, moves) in enumerate(result.games):
+        assert moves[:2] == openings[g // 2] and a_first == (g % 2 == 0)
+
+
+def test_oracle_never_loses_a_match_and_beats_random(ttt):
+    result = play_match(ttt, OraclePlayer(ttt), RandomPlayer(ttt), 20, np.random.default_rng(1))
+    assert result.losses == 0 and result.wins >= 10
+
+
+def test_never_loses_accepts_the_oracle_and_rejects_random(ttt):
+    rng = np.random.default_rng(0)
+    report = never_loses(ttt, OraclePlayer(ttt), rng)
+    assert report.perfect and report.lines > 100 and report.draws > 0
+    bad = never_loses(ttt, RandomPlayer(ttt), rng)
+    assert not bad.perfect
+    game = distill.Position(ttt).play_all(bad.losses[0])
+    assert game.is_over and game.value == -1.0
+
+
+def test_search_player_takes_an_immediate_win(ttt):
+    player = SearchPlayer(ttt, RolloutEvaluator(ttt), SearchConfig(), 200)
+    game = distill.Position(ttt).play_all(["1", "4", "2", "5"])  # X to move: 3 wins
+    move = player.select(game.store, np.zeros(1, np.int64), np.random.default_rng(0))
+    assert int(move[0]) == 2
+
+
+def test_position_files_round_trip_and_pons_lines(tmp_path, ttt):
+    positions = [
+        ScoredPosition((0, 4), (None, 0, 0, 0, None, 0, 0, 0, 0), 0),
+        ScoredPosition((), None, None),
+    ]
+    path = tmp_path / "p.txt"
+    write_positions(path, ttt, positions, "header")
+    assert read_positions(path, ttt) == positions
+    path.write_text("# Pons style\n15 0\n\n12\n")
+    got = read_positions(path, ttt)
+    assert got[0] == ScoredPosition((0, 4), None, 0) and got[1] == ScoredPosition((0, 1))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("1x 0", "p.txt:2: tictactoe: move 'x'"),
+        ("11", "p.txt:2: tictactoe: illegal action 1"),
+        ("15 1 2", "p.txt:2: expected 1 or 9 scores, got 2"),
+        ("14253", "p.txt:2: position 14253 is already over"),
+    ],
+)
+def test_bad_position_lines_name_file_and_line(tmp_path, ttt, line, message):
+    path = tmp_path / "p.txt"
+    path.write_text(f"# ok\n{line}\n")
+    with pytest.raises(DistillError, match=message):
+        read_positions(path, ttt)
+
+
+def test_position_sets_are_scored_bucketed_and_cached(tmp_path, ttt):
+    made = position_set(ttt, "middle", 12, seed=5, cache_dir=tmp_path)
+    assert len(made) == 12 and all(3 <= len(p.moves) <= 5 for p in made)
+    for p in made:
+        assert p.value == max(s for s in p.scores if s is not None)
+        game = distill.Position(ttt).play_all(list(p.moves))
+        assert [s is not None for s in p.scores] == game.legal_mask().tolist()
+    assert len(list(tmp_path.iterdir())) == 1
+    assert position_set(ttt, "middle", 12, seed=5, cache_dir=tmp_path) == made
+    shipped = position_set(ttt, "end", 10, seed=0)
+    assert len(shipped) == 10 and all(6 <= len(p.moves) <= 8 for p in shipped)

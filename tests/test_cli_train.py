@@ -1,0 +1,180 @@
+"""Guards the train/eval/play/report/search verbs through `distill.cli.main`: a run from a
+recipe with --set, the files it leaves, and every user error (malformed recipe, bad
+override, existing run dir, corrupt checkpoint/shard/state) ending with one error line,
+exit code 2, no traceback and no file overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from distill.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = str(ROOT / "recipes" / "tictactoe-smoke.yaml")
+TINY = [
+    "search.num_simulations=6",
+    "selfplay.cheap_simulations=2",
+    "learner.batch_size=16",
+    "arena.games=2",
+    "arena.error_positions=4",
+    "arena.opponents=[random]",
+    "budget.generations=1",
+]
+
+
+def sets(overrides: list[str]) -> list[str]:
+    return [x for o in overrides for x in ("--set", o)]
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def one_error(capsys, verb: str) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith(f"distill {verb}: error: ")
+    return err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", SMOKE, *sets(TINY), "--run-dir", str(root)]) == 0
+    return root
+
+
+def test_train_writes_a_complete_run(trained, capsys):
+    assert json.loads((trained / "state.json").read_text())["finished"] is True
+    assert (trained / "checkpoints" / "gen-00001.ckpt").is_file()
+    assert "num_simulations: 6" in (trained / "recipe.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "expected"),
+    [
+        ("name: x\nselfplay: {gamez: 1}\n", [], "unknown key 'gamez' in selfplay"),
+        ("name: x\nsearch: {algorithm: minimax}\n", [], "allowed values: puct, gumbel"),
+        ("name: x\nlearner: {lr: fast}\n", [], "learner.lr: expected a number"),
+        ("name: x\nsearch: [\n", [], "invalid YAML"),
+        ("name: x\n", ["--set", "arena.games=-1"], "arena: every must be >= 1, games"),
+    ],
+)
+def test_malformed_recipes_fail_cleanly_and_create_nothing(
+    tmp_path, capsys, content, extra, expected
+):
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text(content)
+    run_dir = tmp_path / "run"
+    assert main(["train", str(recipe), *extra, "--run-dir", str(run_dir)]) == 2
+    assert expected in one_error(capsys, "train")
+    assert not run_dir.exists()
+
+
+def test_existing_run_dir_is_not_overwritten(trained, tmp_path, capsys):
+    before = tree_digest(trained)
+    assert main(["train", SMOKE, "--run-dir", str(trained)]) == 2  # another resolved recipe
+    assert "holds a run of a different recipe" in one_error(capsys, "train")
+    assert tree_digest(trained) == before
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    assert main(["train", SMOKE, "--run-dir", str(other)]) == 2
+    assert "already exists and is not empty" in one_error(capsys, "train")
+    assert (other / "notes.txt").read_text() == "mine"
+
+
+def test_the_same_recipe_again_continues_its_finished_run(trained, capsys):
+    before = tree_digest(trained)
+    assert main(["train", SMOKE, *sets(TINY), "--run-dir", str(trained), "--quiet"]) == 0
+    assert "resuming the run" in capsys.readouterr().out
+    assert tree_digest(trained) == before
+
+
+@pytest.mark.parametrize("target", ["checkpoint", "shard", "state"])
+def test_corrupt_files_stop_a_resume_without_overwriting(trained, tmp_path, capsys, target):
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    state = json.loads((run / "state.json").read_text())
+    state["finished"] = False  # so the resume would train again if it could
+    (run / "state.json").write_text(json.dumps(state))
+    victim = {
+        "checkpoint": run / "checkpoints" / state["checkpoints"][-1],
+        "shard": run / "replay" / state["shards"][0],
+        "state": run / "state.json",
+    }[target]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    before = tree_digest(run)
+    assert main(["train", "--resume", str(run)]) == 2
+    assert victim.name in one_error(capsys, "train")
+    assert tree_digest(run) == before
+
+
+def test_resume_usage_errors(trained, tmp_path, capsys):
+    assert main(["train", "--resume", str(trained), SMOKE]) == 2
+    assert "takes no recipe" in one_error(capsys, "train")
+    assert main(["train", "--resume", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in one_error(capsys, "train")
+    assert main(["train"]) == 2
+    one_error(capsys, "train")
+
+
+def test_eval_writes_moves_and_error_rates(trained, tmp_path, capsys):
+    positions = tmp_path / "p.txt"
+    positions.write_text("15 0\n1\n- 0 0 0 0 0 0 0 0 0\n")
+    out = tmp_path / "eval.jsonl"
+    assert main(["eval", str(trained), "--positions", str(positions), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("position") for r in rows[:3]] == ["15", "1", "-"]
+    assert all("policy_move" in r and "search_move" in r for r in rows[:3])
+    assert "policy_optimal" in rows[0] and "policy_optimal" not in rows[1]
+    summary = rows[-1]
+    assert summary["summary"] and summary["scored_positions"] == 2
+    assert 0.0 <= summary["search_not_optimal"] <= 1.0
+    positions.write_text("19z\n")
+    assert main(["eval", str(trained), "--positions", str(positions)]) == 2
+    assert "p.txt:1:" in one_error(capsys, "eval")
+
+
+def test_report_writes_plots(trained, capsys):
+    assert main(["report", str(trained)]) == 0
+    written = capsys.readouterr().out.split()
+    assert any(p.endswith("losses.png") for p in written)
+    for path in written:
+        assert Path(path).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_search_prints_statistics_and_rejects_bad_moves(capsys):
+    assert main(["search", "tictactoe", "1425", "--simulations", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "visits" in out and "best move: 3" in out
+    assert main(["search", "tictactoe", "11"]) == 2
+    assert "illegal action" in one_error(capsys, "search")
+
+
+def test_play_a_game_in_the_terminal(trained, monkeypatch, capsys):
+    moves = iter(["5", "5", "1", "9", "3", "7", "2", "4", "6", "8", "q"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(moves))
+    assert main(["play", str(trained)]) == 0
+    out = capsys.readouterr().out
+    assert "You play first" in out and "final position" in out
+    assert out.rstrip().splitlines()[-1] in ("You win!", "Draw.", "agent wins.")
+
+
+def test_play_a_rollout_search_without_a_run(monkeypatch, capsys):
+    moves = iter(["0", "q"])  # a bad move is reported, then the player quits
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(moves))
+    assert main(["play", "--domain", "tictactoe", "--second", "--simulations", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "mcts50 plays" in out and "must be a cell digit 1-9" in out and "bye" in out

@@ -1,0 +1,152 @@
+"""Guards the outer loop end to end on the tic-tac-toe smoke recipe (in process): the run
+directory layout, state.json bookkeeping, one metrics row per generation, checkpoints that
+load, the budget rules, and the resume rules (unrecorded files discarded, listed files
+required, a finished run left alone)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from distill.errors import CorruptFileError, DistillError
+from distill.learn import read_checkpoint
+from distill.loop import load_run_recipe, train
+from distill.progress import Progress
+from distill.recipe import load_recipe, recipe_to_yaml
+from distill.replay import read_shard
+from distill.run_dir import RunDir, RunState
+
+SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "tictactoe-smoke.yaml"
+TINY = [
+    "search.num_simulations=6",
+    "selfplay.cheap_simulations=2",
+    "learner.batch_size=16",
+    "arena.games=2",
+    "arena.error_positions=4",
+    "arena.opponents=[random, previous]",
+]
+
+
+def new_run(root: Path, *overrides: str) -> RunDir:
+    recipe = load_recipe(SMOKE, [*TINY, *overrides])
+    return RunDir.create(root, recipe_to_yaml(recipe))
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    run = new_run(tmp_path_factory.mktemp("loop") / "run")
+    out = io.StringIO()
+    state = train(run, Progress(out))
+    return run, state, out.getvalue()
+
+
+def test_run_directory_layout_and_state(finished_run):
+    run, state, _ = finished_run
+    for name in (
+        "recipe.yaml",
+        "state.json",
+        "metrics.csv",
+        "checkpoints",
+        "replay",
+        "games",
+        "tb",
+        "report",
+    ):
+        assert (run.root / name).exists(), name
+    assert state.finished and state.generation == 2 and state.phase == "selfplay"
+    assert state.checkpoints == ["gen-00001.ckpt", "gen-00002.ckpt"]
+    assert state.shards == [f"g00000{g}-r000{r}.shard" for g in (0, 1) for r in (0, 1)]
+    assert sorted(p.name for p in run.replay.iterdir()) == state.shards
+    assert state.games == 16 == sum(read_shard(run.replay / s).num_games for s in state.shards)
+    assert state.positions == sum(read_shard(run.replay / s).num_positions for s in state.shards)
+    assert (
+        state.learner_steps
+        == 8
+        == read_checkpoint(run.checkpoints / "gen-00002.ckpt")["steps_done"]
+    )
+    assert run.read_state() == state
+    assert load_run_recipe(run).search.num_simulations == 6  # the resolved recipe is kept
+    assert (run.games / "gen-00001.txt").read_text().count("result") == 4
+
+
+def test_metrics_have_one_row_per_generation(finished_run):
+    run, _, printed = finished_run
+    rows = run.read_metrics()
+    assert [r["generation"] for r in rows] == ["0", "1"]
+    for key in (
+        "loss",
+        "loss_policy",
+        "loss_value",
+        "selfplay_positions_per_s",
+        "elo",
+        "vs_random_win",
+        "vs_previous_win",
+        "search_err_middle",
+        "policy_blunder_end",
+    ):
+        assert rows[-1][key] != "", key
+    assert 0.0 <= float(rows[-1]["search_err_end"]) <= 1.0
+    assert printed.count("gen ") == 2 and "finished 2 generations" in printed  # plain, no TTY
+
+
+def test_resuming_a_finished_run_changes_nothing(finished_run):
+    run, state, _ = finished_run
+    before = {p: p.stat().st_mtime_ns for p in run.replay.iterdir()}
+    again = train(run, Progress(io.StringIO()))
+    assert again == state
+    assert {p: p.stat().st_mtime_ns for p in run.replay.iterdir()} == before
+
+
+def test_unrecorded_files_are_discarded_and_metrics_truncated(finished_run, tmp_path):
+    run, state, _ = finished_run
+    copy = RunDir(tmp_path / "copy")
+    import shutil
+
+    shutil.copytree(run.root, copy.root)
+    rewound = RunState(
+        **{
+            **state.__dict__,
+            "generation": 1,
+            "finished": False,
+            "shards": state.shards[:3],
+            "checkpoints": state.checkpoints[:1],
+            "rounds_done": 1,
+        }
+    )
+    (copy.replay / ".g000001-r0001.shard.x.tmp").write_bytes(b"half")
+    removed = copy.discard_unrecorded(rewound)
+    assert sorted(p.name for p in removed) == [
+        ".g000001-r0001.shard.x.tmp",
+        "g000001-r0001.shard",
+        "gen-00002.ckpt",
+    ]
+    assert [r["generation"] for r in copy.read_metrics()] == ["0"]
+    (copy.replay / state.shards[0]).unlink()
+    with pytest.raises(CorruptFileError, match=r"listed in state\.json but missing"):
+        copy.discard_unrecorded(rewound)
+
+
+def test_wall_clock_budget_stops_after_the_generation(tmp_path):
+    run = new_run(
+        tmp_path / "run", "budget.generations=5", "budget.max_minutes=0.0001", "arena.every=5"
+    )
+    state = train(run, Progress(io.StringIO(), quiet=True))
+    assert state.finished and state.generation == 1
+    assert run.read_metrics()[0]["elo"] != ""  # the last generation is always evaluated
+
+
+def test_create_refuses_an_existing_run(finished_run):
+    run, _, _ = finished_run
+    with pytest.raises(DistillError, match="already exists and is not empty"):
+        RunDir.create(run.root, "name: x\n")
+
+
+def test_a_run_cannot_be_trained_by_two_processes_at_once(finished_run):
+    run, _, _ = finished_run
+    busy = pytest.raises(DistillError, match="in use by another distill process")
+    with run.locked(), busy, RunDir.open(run.root).locked():
+        pass
+    with run.locked():  # released again
+        pass

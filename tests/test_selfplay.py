@@ -1,0 +1,140 @@
+"""Guards self-play: same seed → identical games; what is recorded per position matches a
+replay of the moves (observation, mask, player, policy on legal moves only); outcomes,
+resignation (with its no-resign fraction and false-resignation count), move caps,
+playout-cap flags, move choice, and the replay shard written from a round."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import distill
+from distill.recipe import SelfPlaySection
+from distill.replay import read_shard
+from distill.search import SearchConfig
+from distill.selfplay import SelfPlayWorker, choose_moves, write_shard
+
+
+def hashed_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic, position-dependent logits and values (a stand-in for a network)."""
+    flat = obs.reshape(obs.shape[0], -1)
+    weights = np.sin(np.arange(flat.shape[1] * mask.shape[1])).reshape(flat.shape[1], -1)
+    logits = (flat @ weights).astype(np.float32)
+    value = np.tanh(flat @ np.cos(np.arange(flat.shape[1]))).astype(np.float32) * 0.5
+    return np.where(mask, logits, -1e9).astype(np.float32), value
+
+
+def x_is_lost_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform logits; value -0.9 when X (equal stone counts) is to move, else +0.9."""
+    own, opp = obs[:, 0].sum(axis=(1, 2)), obs[:, 1].sum(axis=(1, 2))
+    value = np.where(own == opp, -0.9, 0.9).astype(np.float32)
+    return np.zeros(mask.shape, np.float32), value
+
+
+@pytest.fixture(scope="module")
+def ttt():
+    return distill.make("tictactoe")
+
+
+def make_worker(domain, evaluator=hashed_evaluator, games=6, **selfplay):
+    search = SearchConfig(num_simulations=12, dirichlet_alpha=1.0)
+    config = SelfPlaySection(
+        **{"temperature_moves": 2, "full_search_fraction": 0.6, "cheap_simulations": 3, **selfplay}
+    )
+    return SelfPlayWorker(domain, evaluator, search=search, selfplay=config, num_games=games)
+
+
+def test_same_seed_same_games_other_seed_other_games(ttt):
+    worker = make_worker(ttt)
+    a = worker.play(np.random.default_rng(7))
+    b = make_worker(ttt).play(np.random.default_rng(7))  # a fresh worker, same seed
+    for key in ("obs", "mask", "policy", "root_value", "action", "full_search", "final_value"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
+    c = worker.play(np.random.default_rng(8))
+    assert not np.array_equal(a.action, c.action) or not np.array_equal(a.length, c.length)
+
+
+def test_records_match_a_replay_of_the_moves(ttt):
+    batch = make_worker(ttt, games=5).play(np.random.default_rng(3))
+    assert batch.num_games == 5 and batch.num_positions == int(batch.length.sum())
+    assert batch.full_search.any() and not batch.full_search.all()  # playout caps drawn
+    for g in range(batch.num_games):
+        rows = np.flatnonzero(batch.game == g)
+        np.testing.assert_array_equal(batch.ply[rows], np.arange(rows.size))
+        game = distill.Position(ttt)
+        for r in rows:
+            np.testing.assert_array_equal(batch.obs[r], game.observe())
+            np.testing.assert_array_equal(batch.mask[r], game.legal_mask())
+            assert batch.to_play[r] == game.to_play
+            assert np.all(batch.policy[r][~batch.mask[r]] == 0)
+            assert batch.policy[r].sum() == pytest.approx(1.0, abs=1e-5)
+            game.play(int(batch.action[r]))
+        assert game.is_over  # no resignation or cap configured
+        value = game.value if game.to_play == batch.final_player[g] else -game.value
+        assert batch.final_value[g] == value
+    outcome = batch.first_player_outcomes()
+    assert set(np.unique(outcome)) <= {-1.0, 0.0, 1.0}
+
+
+def test_resignation_and_its_no_resign_fraction(ttt):
+    resigning = make_worker(
+        ttt,
+        x_is_lost_evaluator,
+        games=8,
+        resign_threshold=-0.5,
+        no_resign_fraction=0.0,
+        full_search_fraction=1.0,
+    )
+    batch = resigning.play(np.random.default_rng(0))
+    assert batch.resigned.all() and (batch.length == 1).all()
+    np.testing.assert_array_equal(batch.first_player_outcomes(), -np.ones(8))
+    playing_on = make_worker(
+        ttt,
+        x_is_lost_evaluator,
+        games=8,
+        resign_threshold=-0.5,
+        no_resign_fraction=1.0,
+        full_search_fraction=1.0,
+    )
+    batch = playing_on.play(np.random.default_rng(0))
+    assert not batch.resigned.any() and batch.would_resign.all() and (batch.length >= 5).all()
+    # X would have resigned: a false resignation wherever X did not actually lose
+    np.testing.assert_array_equal(batch.false_resign, batch.first_player_outcomes() >= 0)
+
+
+def test_move_cap_truncates_as_a_draw(ttt):
+    batch = make_worker(ttt, games=3, max_moves=3).play(np.random.default_rng(1))
+    assert batch.truncated.all() and (batch.length == 3).all()
+    assert (batch.final_value == 0).all()
+
+
+def test_choose_moves_samples_in_the_opening_then_argmax():
+    visits = np.array([[1, 5, 0], [0, 2, 8]], dtype=np.int32)
+    searched = np.array([2, 0], dtype=np.int64)
+    rng = np.random.default_rng(0)
+    greedy = choose_moves(visits, searched, np.array([False, False]), 1.0, False, rng)
+    np.testing.assert_array_equal(greedy, [1, 2])
+    draws = np.array(
+        [
+            choose_moves(visits, searched, np.array([True, False]), 1.0, False, rng)[0]
+            for _ in range(600)
+        ]
+    )
+    assert set(np.unique(draws)) == {0, 1}  # never the unvisited action
+    assert np.mean(draws == 0) == pytest.approx(1 / 6, abs=0.05)
+    gumbel = choose_moves(visits, searched, np.array([True, True]), 1.0, True, rng)
+    np.testing.assert_array_equal(gumbel, searched)
+
+
+def test_round_written_as_a_replay_shard(tmp_path, ttt):
+    batch = make_worker(ttt, games=4).play(np.random.default_rng(2))
+    path = write_shard(tmp_path / "g000003-r0000.shard", batch, 3, 3_000_000, ttt)
+    shard = read_shard(path)
+    a = shard.arrays
+    assert shard.num_positions == batch.num_positions and shard.num_games == 4
+    np.testing.assert_array_equal(a["obs"].astype(np.float32), batch.obs)
+    np.testing.assert_array_equal(a["policy_weight"], batch.full_search.astype(np.float32))
+    np.testing.assert_array_equal(a["game_id"], 3_000_000 + np.arange(4))
+    np.testing.assert_array_equal(a["game_final_value"], batch.final_value)
+    np.testing.assert_array_equal(a["game_length"], batch.length)
+    assert (a["generation"] == 3).all()
