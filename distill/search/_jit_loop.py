@@ -15,7 +15,14 @@ from numba import njit
 from distill._kernel_stubs import encode, legal, reset, step, terminal, to_play  # DOMAIN
 from distill.search.evaluators import JIT_ROLLOUT as ROLLOUT
 from distill.search.rng import below, leaf_seed, next_state
-from distill.search.steps import NEW, expand_and_backup_row, select_leaves_row
+from distill.search.steps import (
+    NEW,
+    backup,
+    expand_and_backup_row,
+    expand_node,
+    select_leaves_row,
+    select_one,
+)
 from distill.search.tree import Params, Tree
 
 #: Modules whose numba code this template calls: `distill.jit` hashes their sources too.
@@ -127,6 +134,84 @@ def run_simulations(
     are the same as those of the step-major Python path (rollout seeds depend on (game,
     node) only, not on the order of evaluation).
     """
+    if leaves_per_step == 1:
+        _run_single_leaf(
+            tree, params, schedules, states, num_simulations, evaluator_kind, num_rollouts, run_seed
+        )
+    else:
+        _run_leaf_batches(
+            tree,
+            params,
+            schedules,
+            states,
+            num_simulations,
+            leaves_per_step,
+            evaluator_kind,
+            num_rollouts,
+            run_seed,
+        )
+
+
+@njit(cache=True)
+def _run_single_leaf(
+    tree: Tree,
+    params: Params,
+    schedules: np.ndarray,
+    states: np.ndarray,
+    num_simulations: int,
+    evaluator_kind: int,
+    num_rollouts: int,
+    run_seed: np.uint64,
+) -> None:
+    """`run_simulations` with one leaf per step: select_one -> evaluate -> expand -> backup.
+
+    The same step functions as `select_leaves_row` / `expand_and_backup_row` with L = 1
+    (a step of one leaf never meets a PENDING node), called directly: no leaf arrays, so
+    no per-simulation row views or slot bookkeeping (about 4x fewer ns per simulation
+    on Connect Four with the uniform evaluator than the leaf-array loop, numba 0.68).
+    """
+    num_actions = tree.legal.shape[2]
+    logits = np.zeros(num_actions, np.float32)  # both jitted evaluators: uniform prior
+    leaf_legal = np.zeros(num_actions, np.bool_)
+    scratch = np.empty(states.shape[1], np.int64)  # rollout work buffers
+    mask = np.zeros(num_actions, np.bool_)
+    for b in range(tree.node_visits.shape[0]):
+        schedule = schedules[b]
+        for _ in range(num_simulations):
+            node, kind = select_one(tree, b, params, schedule)
+            if kind == NEW:
+                player, over, value = _evaluate_new_leaf(
+                    tree,
+                    states,
+                    b,
+                    node,
+                    evaluator_kind,
+                    num_rollouts,
+                    run_seed,
+                    scratch,
+                    mask,
+                    leaf_legal,
+                )
+                # value rounds to float32 once, in node_raw_value, as via leaf_value[] below
+                expand_node(tree, b, node, logits, leaf_legal, player, over, value)
+            backup(tree, b, node, float(tree.node_raw_value[b, node]))
+
+
+@njit(cache=True)
+def _run_leaf_batches(
+    tree: Tree,
+    params: Params,
+    schedules: np.ndarray,
+    states: np.ndarray,
+    num_simulations: int,
+    leaves_per_step: int,
+    evaluator_kind: int,
+    num_rollouts: int,
+    run_seed: np.uint64,
+) -> None:
+    """`run_simulations` with `leaves_per_step` > 1: per game, gather L leaves with virtual
+    loss, evaluate the new ones, expand and back up all L (`select_leaves_row`,
+    `expand_and_backup_row`, as the Python-orchestrated path does for every game)."""
     batch, num_actions = tree.node_visits.shape[0], tree.legal.shape[2]
     leaf_node = np.zeros(leaves_per_step, np.int32)
     leaf_kind = np.zeros(leaves_per_step, np.int32)

@@ -173,10 +173,13 @@ class Searcher:
 
     def reset(self, games: np.ndarray | None = None) -> None:
         """Forget the trees of all games, or only of rows `games` (int64[K])."""
-        rows = np.arange(self.batch_size) if games is None else as_index(games, "games")
-        for b in rows:
-            tree_mod.clear_row(self.tree, int(b))
-            self._reusable[b] = False
+        rows = (
+            np.arange(self.batch_size)
+            if games is None
+            else as_index(games, "games", self.batch_size)
+        )
+        tree_mod.clear_rows(self.tree, rows)
+        self._reusable[rows] = False
 
     # -- steps of `run` ----------------------------------------------------------------
 

@@ -122,6 +122,13 @@ def clear_row(tree: Tree, b: int) -> None:
 
 
 @njit(cache=True)
+def clear_rows(tree: Tree, rows: np.ndarray) -> None:
+    """`clear_row` for every game in rows (int64[K]): one compiled call for the batch."""
+    for k in range(rows.shape[0]):
+        clear_row(tree, rows[k])
+
+
+@njit(cache=True)
 def subtree_order(tree: Tree, b: int, new_root: int) -> np.ndarray:
     """int32[K]: the nodes of the subtree under `new_root` in breadth-first order."""
     order = np.empty(tree.node_count[b], np.int32)
