@@ -20,16 +20,49 @@ from distill.errors import (
 from distill.registry import domains, make
 
 if TYPE_CHECKING:
+    from distill.credit import ValueTargetConfig, lambda_returns, value_targets
+    from distill.inference import NetEvaluator
+    from distill.nets import NetConfig, build_net
     from distill.pettingzoo.export import pettingzoo_env
+    from distill.recipe import Recipe, load_recipe
+    from distill.search import (
+        RolloutEvaluator,
+        SearchConfig,
+        Searcher,
+        SearchResult,
+        uniform_evaluator,
+    )
+    from distill.solve import solve_moves
+    from distill.testing import check_domain
+
+#: Public names imported on first use (torch, Lightning and PettingZoo are slow to import).
+_LAZY: dict[str, str] = {
+    "NetConfig": "distill.nets",
+    "NetEvaluator": "distill.inference",
+    "Recipe": "distill.recipe",
+    "RolloutEvaluator": "distill.search",
+    "SearchConfig": "distill.search",
+    "SearchResult": "distill.search",
+    "Searcher": "distill.search",
+    "ValueTargetConfig": "distill.credit",
+    "build_net": "distill.nets",
+    "check_domain": "distill.testing",
+    "lambda_returns": "distill.credit",
+    "load_recipe": "distill.recipe",
+    "pettingzoo_env": "distill.pettingzoo.export",
+    "solve_moves": "distill.solve",
+    "uniform_evaluator": "distill.search",
+    "value_targets": "distill.credit",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: PettingZoo adds a quarter second to `import distill`.
-    if name == "pettingzoo_env":
-        from distill.pettingzoo.export import pettingzoo_env
+    if name in _LAZY:
+        import importlib
 
-        return pettingzoo_env
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'distill' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -42,13 +75,28 @@ __all__ = [
     "IllegalActionError",
     "KernelDomain",
     "MoveParseError",
+    "NetConfig",
+    "NetEvaluator",
     "ObjectStore",
     "Position",
     "PythonDomain",
+    "Recipe",
+    "RolloutEvaluator",
+    "SearchConfig",
+    "SearchResult",
+    "Searcher",
     "ShapeError",
     "UnknownDomainError",
+    "ValueTargetConfig",
     "__version__",
+    "build_net",
+    "check_domain",
     "domains",
+    "lambda_returns",
+    "load_recipe",
     "make",
     "pettingzoo_env",
+    "solve_moves",
+    "uniform_evaluator",
+    "value_targets",
 ]
