@@ -30,23 +30,11 @@ EXPECTED_WARNINGS = (
 
 PETTINGZOO_IDS = ["pettingzoo:tictactoe_v3", "pettingzoo:connect_four_v3"]
 
-#: Observation bounds of domains whose planes leave [0, 1] and that do not declare
-#: ``obs_bounds`` yet (Go: komi / 20 from the mover's view, |komi| <= 2 * 19 * 19).
-UNDECLARED_OBS_BOUNDS = {"go": (-40.0, 40.0)}
-
-
-def _make_or_skip(domain_id: str) -> distill.Domain:
-    try:
-        return distill.make(domain_id)
-    except (DistillError, ImportError) as exc:
-        pytest.skip(f"domain {domain_id!r} does not import yet: {exc}")
-
 
 @pytest.mark.parametrize("domain_id", registry.domains() + PETTINGZOO_IDS)
 def test_every_domain_passes_the_pettingzoo_api_test(domain_id, capsys):
-    domain = _make_or_skip(domain_id)
-    bounds = getattr(domain, "obs_bounds", None) or UNDECLARED_OBS_BOUNDS.get(domain_id)
-    env = pettingzoo_env(domain, render_mode="ansi", obs_bounds=bounds)
+    domain = distill.make(domain_id)
+    env = pettingzoo_env(domain, render_mode="ansi")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         api_test(env, num_cycles=300)
