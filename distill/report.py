@@ -8,7 +8,9 @@
   per player and bucket; non-optimal moves solid, outcome-changing moves dashed);
 * ``losses.png``: mean policy / value / total loss per generation;
 * ``throughput.png``: self-play positions/s and learner samples/s;
-* ``results.png``: win/draw/loss shares against each opponent.
+* ``results.png``: win/draw/loss shares against each opponent;
+* ``learning_curve.png``: outcome-changing error rates of the raw policy and of
+  search per stone bucket against wall-clock minutes of the run.
 
 Plots whose columns are absent (e.g. no oracle, arena every k generations)
 are skipped. Returns the paths written.
@@ -22,16 +24,25 @@ from pathlib import Path
 from distill.errors import DistillError
 from distill.run_dir import RunDir
 
+#: x axes: label and how to read x from a metrics row.
+_X_AXES = {
+    "generation": ("generation", lambda row: int(row["generation"]) + 1),
+    "minutes": ("wall-clock minutes", lambda row: float(row["elapsed_s"]) / 60.0),
+}
 
-def _series(rows: list[dict[str, str]], key: str) -> tuple[list[int], list[float]]:
-    """(generations, values) of the rows where `key` has a number."""
+
+def _series(
+    rows: list[dict[str, str]], key: str, x: str = "generation"
+) -> tuple[list[float], list[float]]:
+    """(x values, values) of the rows where `key` has a number; x per `_X_AXES`."""
+    read_x = _X_AXES[x][1]
     xs, ys = [], []
     for row in rows:
         text = row.get(key, "")
         if text not in ("", None):
             value = float(text)
             if not math.isnan(value):
-                xs.append(int(row["generation"]) + 1)
+                xs.append(read_x(row))
                 ys.append(value)
     return xs, ys
 
@@ -50,8 +61,14 @@ def write_report(run_dir: str | Path) -> list[Path]:
     run.report.mkdir(exist_ok=True)
     columns = set(rows[0])
     written = []
+    blunders = [
+        (f"{player}_blunder_{bucket}", f"{player} {bucket}", f"C{b}{style}")
+        for player, style in (("policy", "--"), ("search", "-"))
+        for b, bucket in enumerate(("begin", "middle", "end"))
+    ]
     plots = {
         "elo.png": ("Elo vs random (anchor 0)", [("elo", "search", "-")]),
+        "learning_curve.png": ("outcome-changing error rate vs wall time", blunders),
         "losses.png": (
             "training loss",
             [("loss", "total", "-"), ("loss_policy", "policy", "-"), ("loss_value", "value", "-")],
@@ -88,9 +105,10 @@ def write_report(run_dir: str | Path) -> list[Path]:
         present = [line for line in lines if line[0] in columns]
         if not present:
             continue
+        x = "minutes" if name == "learning_curve.png" else "generation"
         fig, ax = plt.subplots(figsize=(7, 4))
         for key, label, style in present:
-            xs, ys = _series(rows, key)
+            xs, ys = _series(rows, key, x)
             if key == "elo":
                 _, ci = _series(rows, "elo_ci95")
                 if len(ci) == len(ys):
@@ -102,7 +120,7 @@ def write_report(run_dir: str | Path) -> list[Path]:
                     )
             ax.plot(xs, ys, style, marker="o", markersize=3, label=label)
         ax.set_title(f"{run.root.name}: {title}")
-        ax.set_xlabel("generation")
+        ax.set_xlabel(_X_AXES[x][0])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=2 if len(present) > 4 else 1)
         fig.tight_layout()
