@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 import distill
-
-check_domain = pytest.importorskip("distill.testing").check_domain
+from distill.testing import check_domain
 
 
 @pytest.mark.parametrize(
