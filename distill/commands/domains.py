@@ -28,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
             table.add_row(domain_id, f"[red]unavailable: {exc}[/red]", "", "", "")
             continue
         tier = "kernel" if d.kernel_module else "python"
-        table.add_row(domain_id, tier, str(d.num_actions), "x".join(map(str, d.obs_shape)),
-                      str(d.max_moves))
+        table.add_row(
+            domain_id, tier, str(d.num_actions), "x".join(map(str, d.obs_shape)), str(d.max_moves)
+        )
     table.caption = "also: pettingzoo:<env>, e.g. pettingzoo:connect_four_v3"
     Console().print(table)
     return 0
