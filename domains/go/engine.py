@@ -58,6 +58,7 @@ from distill.domains.go.layout import (
 
 __all__ = [
     "area",
+    "classify_point",
     "colour_at",
     "copy_record",
     "count_liberties",
@@ -122,11 +123,21 @@ def try_point(st: np.ndarray, p: int, check_repetition: bool) -> int:
     suicide when not allowed), -1 if illegal only because of ko or superko.
     With `check_repetition` False, repetition is not checked (returns 1 instead of -1).
     """
+    return classify_point(st, p, check_repetition)[0]
+
+
+@njit(cache=True, inline="always")
+def classify_point(st: np.ndarray, p: int, check_repetition: bool) -> tuple[int, bool]:
+    """(`try_point`'s code, whether the move at p would capture opponent stones).
+
+    The capture flag is meaningful only when the code is 1; callers that must know
+    the captured stones (e.g. playouts keeping a list of empty points) can skip the
+    capture scan for the common non-capturing move.
+    """
     if colour_at(st, p) != 0:
-        return 0
+        return 0, False
     n = int(st[SIZE])
     c = int(st[TO_PLAY]) + 1
-    opp = 3 - c
     has_liberty = False
     captures = False
     for k in range(4):
@@ -144,19 +155,21 @@ def try_point(st: np.ndarray, p: int, check_repetition: bool) -> int:
             captures = captures or libs == 1
     suicide = not (has_liberty or captures)
     if suicide and (st[RULES] & RULE_SUICIDE) == 0:
-        return 0
+        return 0, False
     if not check_repetition:
-        return 1
+        return 1, captures
     if p == st[KO]:
-        return -1
+        return -1, captures
     if (st[RULES] & RULE_KO_MASK) == KO_SIMPLE:
-        return 1
+        return 1, captures
     if suicide:
-        return -1 if _suicide_repeats(st, p, c) else 1
+        return (-1 if _suicide_repeats(st, p, c) else 1), False
     if (st[BOARD + p] & EVER_BIT) == 0:
-        return 1  # p never held a stone, so no earlier position has a stone on p
-    new_hash = st[HASH] ^ ZOBRIST[c, p] ^ _capture_hash(st, p, opp, n)
-    return -1 if repeats(st, position_key(st, new_hash, c == 1)) else 1
+        return 1, captures  # p never held a stone: no earlier position has a stone on p
+    new_hash = st[HASH] ^ ZOBRIST[c, p]
+    if captures:  # without captures the captured-stones term is zero
+        new_hash ^= _capture_hash(st, p, 3 - c, n)
+    return (-1 if repeats(st, position_key(st, new_hash, c == 1)) else 1), captures
 
 
 @njit(cache=True)

@@ -8,6 +8,12 @@ largest (relabelling only the smaller ones) and derives the merged liberties fro
 the largest group's count plus the points the smaller groups add; a capture
 removes the stones and gives each distinct neighbouring group one liberty per
 freed point. The rules that use these (legality, ko, scoring) are in `engine`.
+
+The per-move path (`place_stone` and the helpers it calls) is ``inline="always"``:
+every numba call boundary that passes the record costs an NRT incref/decref pair
+(atomic operations), which was a large share of a random-playout move. Editing an
+inlined function does not invalidate the caches of its callers in other modules:
+delete the ``__pycache__/*.nb[ic]`` files (and ``~/.cache/distill``) after a change.
 """
 
 from __future__ import annotations
@@ -65,13 +71,13 @@ def group_size(st: np.ndarray, r: int) -> int:
     return int((st[BOARD + r] >> SIZE_SHIFT) & SIZE_MASK)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _set_field(st: np.ndarray, p: int, shift: int, mask: int, value: int) -> None:
     word = st[BOARD + p] & ~(np.int64(mask) << shift)
     st[BOARD + p] = word | (np.int64(value) << shift)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def set_libs(st: np.ndarray, r: int, libs: int) -> None:
     _set_field(st, r, LIBS_SHIFT, LIBS_MASK, libs)
 
@@ -120,7 +126,7 @@ def group_hash(st: np.ndarray, r: int) -> int:
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _merge(st: np.ndarray, keep: int, absorb: int) -> None:
     """Relabel the group rooted at `absorb` into the group rooted at `keep`; splice the rings."""
     s = absorb
@@ -166,7 +172,7 @@ def _remove_group(st: np.ndarray, r: int) -> int:
     return removed
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def place_stone(st: np.ndarray, p: int, c: int) -> tuple[int, int]:
     """Put colour c on empty point p and resolve captures (no legality check).
 
@@ -184,13 +190,15 @@ def place_stone(st: np.ndarray, p: int, c: int) -> tuple[int, int]:
     root = _join_friends(st, p, c, n)
     captured = 0
     ko_point = NO_POINT
+    g0, g1, g2 = -1, -1, -1  # opponent roots already handled (no allocation: hot path)
     for k in range(4):  # opponents lose liberty p; remove those left with none
         q = NEIGHBOURS[n, p, k]
         if q >= 0 and colour_at(st, q) == opp:
             g = root_of(st, q)
-            libs = libs_of_root(st, g)
-            if seen_before(st, p, k, g, n):
+            if g in (g0, g1, g2):
                 continue
+            g2, g1, g0 = g1, g0, g
+            libs = libs_of_root(st, g)
             if libs <= 1:
                 got = _remove_group(st, g)
                 if got == 1:
@@ -203,7 +211,7 @@ def place_stone(st: np.ndarray, p: int, c: int) -> tuple[int, int]:
     return captured, (ko_point if captured == 1 else NO_POINT)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _touches(st: np.ndarray, q: int, g: int, n: int) -> bool:
     """Whether point q is next to a stone of the group rooted at g."""
     for k in range(4):
@@ -230,7 +238,7 @@ def _mark_new_liberties(st: np.ndarray, s: int, big: int, n: int, clear: bool) -
     return added
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _join_friends(st: np.ndarray, p: int, c: int, n: int) -> int:
     """Merge the new stone p with its friendly neighbour groups; returns the group's root.
 
@@ -259,6 +267,15 @@ def _join_friends(st: np.ndarray, p: int, c: int, n: int) -> int:
             libs += q >= 0 and colour_at(st, q) == 0
         set_libs(st, p, libs)
         return p
+    if found == 1:  # p's neighbours are distinct points: count them without marks
+        libs = libs_of_root(st, big) - 1
+        for k in range(4):
+            q = NEIGHBOURS[n, p, k]
+            libs += q >= 0 and colour_at(st, q) == 0 and not _touches(st, q, big, n)
+        _merge(st, big, p)
+        _set_field(st, big, SIZE_SHIFT, SIZE_MASK, group_size(st, big) + 1)
+        set_libs(st, big, libs)
+        return big
     libs = libs_of_root(st, big) - 1 + _mark_new_liberties(st, p, big, n, False)
     size = group_size(st, big) + 1
     for g in (r0, r1, r2, r3):

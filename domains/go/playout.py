@@ -7,7 +7,13 @@ that turns out illegal is set aside and the draw repeated. This samples the
 legal set uniformly without building the full legal mask.
 
 The list of empty points is kept incrementally (one swap-remove per move) and
-extended by the stones a move is about to capture.
+extended by the stones a move is about to capture (scanned only when
+`classify_point` reports a capture).
+
+Random numbers come from a private xorshift64* stream (seeded by SplitMix64), not
+numba's global Mersenne Twister, mapped to a range by Lemire's exact
+multiply-and-reject, so every legal action keeps exactly equal probability; a
+playout is reproducible from its seed alone.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from distill.domains.go.engine import (
+    classify_point,
     colour_at,
     copy_record,
     is_over,
@@ -26,9 +33,51 @@ from distill.domains.go.engine import (
     root_of,
     score,
     seen_before,
-    try_point,
 )
 from distill.domains.go.layout import NEIGHBOURS, SIZE, TO_PLAY
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_XORSHIFT_STAR = np.uint64(0x2545F4914F6CDD1D)
+
+
+@njit(cache=True)
+def seed_rng(seed: int) -> np.ndarray:
+    """uint64[1]: a nonzero xorshift64* state from `seed` via one SplitMix64 step
+    (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", 2014)."""
+    z = np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = z if z != 0 else _XORSHIFT_STAR
+    return rng
+
+
+@njit(cache=True)
+def _next_u32(rng: np.ndarray) -> np.uint64:
+    """32 random bits (as uint64): the high half of xorshift64* (Vigna, "An experimental
+    exploration of Marsaglia's xorshift generators, scrambled", 2016); advances rng[0]."""
+    x = rng[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    rng[0] = x
+    return (x * _XORSHIFT_STAR) >> np.uint64(32)
+
+
+@njit(cache=True)
+def random_below(rng: np.ndarray, m: int) -> int:
+    """Exactly uniform integer in [0, m) for 1 <= m < 2**32: Lemire's multiply-and-reject
+    ("Fast random integer generation in an interval", ACM TOMACS 2019)."""
+    mm = np.uint64(m)
+    prod = _next_u32(rng) * mm
+    low = prod & _MASK32
+    if low < mm:  # rare: reject the 2**32 mod m low values that would bias the result
+        threshold = (np.uint64(0x100000000) - mm) % mm
+        while low < threshold:
+            prod = _next_u32(rng) * mm
+            low = prod & _MASK32
+    return int(np.int64(prod >> np.uint64(32)))
 
 
 @njit(cache=True)
@@ -50,36 +99,44 @@ def _swap(empties: np.ndarray, where: np.ndarray, i: int, j: int) -> None:
     where[a], where[b] = j, i
 
 
-@njit(cache=True)
-def pick_random_legal(st: np.ndarray, empties: np.ndarray, where: np.ndarray, count: int) -> int:
-    """A uniformly random legal action of the player to move (pass = N*N); consumes numba's rng.
+@njit(cache=True, inline="always")
+def pick_random_legal(
+    st: np.ndarray, empties: np.ndarray, where: np.ndarray, count: int, rng: np.ndarray
+) -> tuple[int, bool]:
+    """A uniformly random legal action of the player to move (pass = N*N) and whether it
+    captures. rng: uint64[1] state from `seed_rng`, advanced. Inlined into its caller so
+    the per-move call does not pay NRT reference counting on its four arrays.
 
     empties[:count] must hold the empty points; their order is permuted.
     """
     remaining = count
     while True:
-        k = np.random.randint(0, remaining + 1)
+        k = random_below(rng, remaining + 1)
         if k == remaining:
-            return int(st[SIZE] * st[SIZE])  # pass: always legal
+            return int(st[SIZE] * st[SIZE]), False  # pass: always legal
         p = empties[k]
-        if try_point(st, p, True) == 1:
-            return int(p)
+        code, captures = classify_point(st, p, True)
+        if code == 1:
+            return int(p), captures
         _swap(empties, where, k, remaining - 1)  # set the illegal point aside
         remaining -= 1
 
 
 @njit(cache=True)
-def play_random_game(st: np.ndarray, empties: np.ndarray, where: np.ndarray) -> int:
+def play_random_game(
+    st: np.ndarray, empties: np.ndarray, where: np.ndarray, rng: np.ndarray
+) -> int:
     """Play uniformly random legal moves on `st` (in place) until the game ends.
 
-    empties, where: int64[N*N] scratch. Returns the number of actions played.
+    empties, where: int64[N*N] scratch; rng: uint64[1] state from `seed_rng`, advanced.
+    Returns the number of actions played.
     """
     nn = int(st[SIZE] * st[SIZE])
     count = _collect_empties(st, empties, where)
     moves = 0
     while not is_over(st):
-        action = pick_random_legal(st, empties, where, count)
-        if action < nn:
+        action, captures = pick_random_legal(st, empties, where, count, rng)
+        if captures:
             count = _append_captured(st, action, empties, where, count)
         play(st, action)
         moves += 1
@@ -124,7 +181,7 @@ def random_playouts(start: np.ndarray, min_moves: int, seed: int) -> tuple[int, 
 
     `start` is not modified. Returns (actions played, games finished, games black won).
     """
-    np.random.seed(seed)
+    rng = seed_rng(seed)
     st = start.copy()
     nn = int(start[SIZE] * start[SIZE])
     empties = np.empty(nn, dtype=np.int64)
@@ -132,7 +189,7 @@ def random_playouts(start: np.ndarray, min_moves: int, seed: int) -> tuple[int, 
     moves, games, black_wins = 0, 0, 0
     while moves < min_moves:
         copy_record(start, st)
-        moves += play_random_game(st, empties, where)
+        moves += play_random_game(st, empties, where, rng)
         games += 1
         black_wins += score(st) > 0
     return moves, games, black_wins
