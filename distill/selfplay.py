@@ -108,7 +108,13 @@ class SelfPlayBatch:
 
 
 class TimedEvaluator:
-    """Wraps an evaluator and sums the seconds spent inside it (for throughput stats)."""
+    """Wraps an evaluator and sums the seconds spent inside it (for throughput stats).
+
+    Other attributes (``jit_kind``, ``evaluate_states``...) are those of the wrapped
+    evaluator, so the search sees its capabilities: a state-level evaluator keeps working
+    (timed too) and a jitted one still runs the fully jitted loop (not timed: numba
+    evaluates inside the search there).
+    """
 
     def __init__(self, evaluator: Any) -> None:
         self.evaluator = evaluator
@@ -123,6 +129,23 @@ class TimedEvaluator:
         self.calls += 1
         self.positions += int(obs.shape[0])
         return out  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "evaluator":  # not set yet (e.g. while unpickling): no recursion
+            raise AttributeError(name)
+        attr = getattr(self.evaluator, name)
+        if name != "evaluate_states":
+            return attr
+
+        def timed(store: Any, idx: np.ndarray, seeds: np.ndarray) -> Any:
+            start = time.perf_counter()
+            out = attr(store, idx, seeds)
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+            self.positions += len(idx)
+            return out
+
+        return timed
 
 
 def choose_moves(
@@ -200,7 +223,7 @@ class SelfPlayWorker:
             games.record(domain, store, active, result, live, moves[live], full)
             domain.step(store, active, store, active, moves[live])
             searcher.advance(moves)
-            self._finish_games(store, active, result.root_value[live], games)
+            self._finish_games(store, active, result.root_value[live], games, full)
         return games.to_batch(time.perf_counter() - start, self.evaluator.seconds - eval_start)
 
     def _searcher(self, size: int) -> Searcher:
@@ -239,11 +262,18 @@ class SelfPlayWorker:
         return row_game, searcher
 
     def _finish_games(
-        self, store: Any, active: np.ndarray, root_value: np.ndarray, games: _GameTracker
+        self,
+        store: Any,
+        active: np.ndarray,
+        root_value: np.ndarray,
+        games: _GameTracker,
+        full: bool,
     ) -> None:
         """Mark games that ended (terminal, move cap, or resignation) after this ply.
 
-        active: int64[K] games that just moved; root_value: float32[K], their search values.
+        active: int64[K] games that just moved; root_value: float32[K], their search values;
+        full: whether this ply was a full search. Only a full search's value can resign: a
+        cheap playout-cap search is too noisy to end a game on.
         """
         done, value = self.domain.terminal(store, active)
         players = self.domain.to_play(store, active)
@@ -254,7 +284,7 @@ class SelfPlayWorker:
                 games.finish(g, float(value[k]), int(players[k]))
             elif games.ply[g] >= self.max_moves:
                 games.finish(g, 0.0, int(players[k]), truncated=True)
-            elif threshold is not None and root_value[k] < threshold:
+            elif full and threshold is not None and root_value[k] < threshold:
                 if games.no_resign[g]:
                     games.mark_would_resign(g, mover)
                 else:  # the player who just searched resigns: a loss for them

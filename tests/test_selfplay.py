@@ -11,7 +11,7 @@ import pytest
 import distill
 from distill.recipe import SelfPlaySection
 from distill.replay import read_shard
-from distill.search import SearchConfig
+from distill.search import RolloutEvaluator, SearchConfig, uniform_evaluator
 from distill.selfplay import SelfPlayWorker, choose_moves, write_shard
 
 
@@ -100,6 +100,29 @@ def test_resignation_and_its_no_resign_fraction(ttt):
     assert not batch.resigned.any() and batch.would_resign.all() and (batch.length >= 5).all()
     # X would have resigned: a false resignation wherever X did not actually lose
     np.testing.assert_array_equal(batch.false_resign, batch.first_player_outcomes() >= 0)
+
+
+def test_only_full_searches_resign(ttt):
+    # Cheap playout-cap searches are too noisy to end a game on: with almost no full
+    # searches, X's hopeless-looking cheap values must not make it resign.
+    worker = make_worker(
+        ttt,
+        x_is_lost_evaluator,
+        games=8,
+        resign_threshold=-0.5,
+        no_resign_fraction=0.0,
+        full_search_fraction=0.01,
+    )
+    batch = worker.play(np.random.default_rng(0))
+    for g in np.flatnonzero(batch.resigned):  # a resignation ends on a full search
+        assert batch.full_search[np.flatnonzero(batch.game == g)[-1]]
+    assert (batch.length >= 5).any()  # and cheap plies did not end the games early
+
+
+def test_state_level_and_jitted_evaluators_work_in_selfplay(ttt):
+    for evaluator in (RolloutEvaluator(ttt, num_rollouts=2), uniform_evaluator):
+        batch = make_worker(ttt, evaluator, games=4).play(np.random.default_rng(1))
+        assert batch.num_games == 4 and batch.num_positions == int(batch.length.sum())
 
 
 def test_move_cap_truncates_as_a_draw(ttt):
