@@ -7,7 +7,9 @@ Every verb lives in ``distill/commands/<module>.py`` with two functions::
 
 Modules are imported only when their verb runs, so ``distill --help`` is fast.
 A `DistillError` (a user error) prints one line, ``distill <verb>: error: ...``,
-and exits 2; anything else is a bug and keeps its traceback.
+and exits 2; so do operating-system errors (a directory where a file was expected,
+permissions, a full disk) and input files that are not text, which are the user's
+to fix too. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -63,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except DistillError as exc:
         print(f"distill {verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path of the wrong kind, permissions, a full disk: the user's
+        print(f"distill {verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:  # an input file that is not text
+        print(f"distill {verb}: error: an input file is not UTF-8 text: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"distill {verb}: interrupted", file=sys.stderr)

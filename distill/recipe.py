@@ -31,7 +31,9 @@ from typing import Any, Literal
 
 from distill.config import apply_overrides, dump_yaml, from_dict, load_yaml
 from distill.credit import ValueTargetConfig
+from distill.errors import ConfigError, DistillError
 from distill.nets.config import NetConfig
+from distill.registry import make
 from distill.search.config import SearchConfig
 
 
@@ -221,6 +223,8 @@ class Recipe:
     """Stop criteria."""
 
     def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
         if self.threads < 1:
             raise ValueError("threads must be >= 1")
         if not self.name or "/" in self.name:
@@ -257,8 +261,21 @@ def derive(recipe: Recipe) -> Derived:
 
 
 def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Recipe:
-    """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly."""
-    return from_dict(Recipe, apply_overrides(load_yaml(path), list(overrides)))
+    """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly.
+
+    Beyond the types, a recipe must name its game (``domain: {id: ...}``), and the
+    domain must build with its kwargs, so that nothing is written for a recipe that
+    cannot run.
+    """
+    data = apply_overrides(load_yaml(path), list(overrides))
+    recipe = from_dict(Recipe, data)
+    if not isinstance(data.get("domain"), dict) or "id" not in data["domain"]:
+        raise ConfigError(f"{path}: the recipe must name its game: domain: {{id: <domain id>}}")
+    try:
+        make(recipe.domain.id, **recipe.domain.kwargs)
+    except DistillError as exc:
+        raise ConfigError(f"{path}: domain: {exc}") from None
+    return recipe
 
 
 def recipe_to_yaml(recipe: Recipe) -> str:

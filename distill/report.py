@@ -34,16 +34,25 @@ _X_AXES = {
 def _series(
     rows: list[dict[str, str]], key: str, x: str = "generation"
 ) -> tuple[list[float], list[float]]:
-    """(x values, values) of the rows where `key` has a number; x per `_X_AXES`."""
+    """(x values, values) of the rows where `key` has a number; x per `_X_AXES`.
+
+    Raises DistillError naming the row and column of a cell that is not a number.
+    """
     read_x = _X_AXES[x][1]
     xs, ys = [], []
-    for row in rows:
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
         text = row.get(key, "")
-        if text not in ("", None):
-            value = float(text)
-            if not math.isnan(value):
-                xs.append(read_x(row))
-                ys.append(value)
+        if text in ("", None):
+            continue
+        try:
+            value, at = float(text), read_x(row)
+        except (TypeError, ValueError):
+            raise DistillError(
+                f"metrics.csv line {number}: column {key!r} or {x!r} is not a number: {text!r}"
+            ) from None
+        if not math.isnan(value):
+            xs.append(at)
+            ys.append(value)
     return xs, ys
 
 

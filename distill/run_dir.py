@@ -152,19 +152,20 @@ class RunDir:
         """An existing run directory (must hold recipe.yaml and state.json)."""
         run = cls(root)
         if not run.root.is_dir():
-            raise DistillError(f"run directory {run.root} does not exist")
+            problem = "is not a directory" if run.root.exists() else "does not exist"
+            raise DistillError(f"run directory {run.root} {problem}")
         for needed in (run.recipe_path, run.state_path):
             if not needed.is_file():
                 raise DistillError(f"{run.root} is not a run directory: {needed.name} is missing")
-        for sub in SUBDIRS:
-            (run.root / sub).mkdir(exist_ok=True)
         return run
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold an exclusive lock on the run (``.lock``, released by the OS even on kill -9).
 
-        Raises DistillError when another process is training this run right now.
+        Raises DistillError when another process is training this run right now. The
+        writer that holds the lock also (re)creates the subdirectories it writes into;
+        readers (eval, report, play) open a run without changing it.
         """
         handle = (self.root / ".lock").open("a")
         try:
@@ -172,6 +173,8 @@ class RunDir:
         except BlockingIOError:
             handle.close()
             raise DistillError(f"{self.root} is in use by another distill process") from None
+        for sub in SUBDIRS:
+            (self.root / sub).mkdir(exist_ok=True)
         try:
             yield
         finally:

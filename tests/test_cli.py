@@ -3,6 +3,7 @@ a traceback, and `distill domains` lists the registry."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -41,3 +42,36 @@ def test_user_error_is_one_line_and_exit_2():
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "domain 'nosuchgame'" in result.stderr
+
+
+def test_bad_paths_and_binary_files_are_user_errors(tmp_path, capsys):
+    recipe = "recipes/tictactoe-smoke.yaml"
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(bytes(range(128, 256)))
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    fresh = ["--run-dir", str(tmp_path / "r")]
+    cases = [
+        (["train", str(binary)], "not a UTF-8 text file"),
+        (["train", recipe, "--run-dir", str(not_a_dir)], "Not a directory"),
+        (["train", recipe, "--set", "seed=-1", *fresh], "seed must be"),
+        (["train", recipe, "--set", "domain.id=nosuch", *fresh], "nosuch"),
+        (["gtp", "--komi", "inf"], "komi must be"),
+        (["search", "tictactoe", "5", "--seed", "-1"], None),  # argparse: exit status 2
+    ]
+    for argv, message in cases:
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse rejects bad arguments itself
+            code = exc.code
+        err = capsys.readouterr().err
+        assert code == 2, argv
+        assert message is None or message in err, (argv, err)
+        assert "Traceback" not in err
+    assert not (tmp_path / "r").exists()  # nothing written for a recipe that cannot run
+
+
+def test_play_quits_cleanly_at_end_of_input(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["play", "--domain", "tictactoe", "--simulations", "8"]) == 0
+    assert "bye" in capsys.readouterr().out

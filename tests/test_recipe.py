@@ -68,6 +68,7 @@ def test_overrides_apply_and_parse_as_yaml(tmp_path):
             "search.num_simulations=8",
             "selfplay.resign_threshold=-0.9",
             "arena.opponents=[random]",
+            "domain.id=go",
             "domain.kwargs={size: 9}",
         ],
     )
@@ -75,6 +76,19 @@ def test_overrides_apply_and_parse_as_yaml(tmp_path):
     assert recipe.selfplay.resign_threshold == -0.9
     assert recipe.arena.opponents == ("random",)
     assert recipe.domain.kwargs == {"size": 9}
+
+
+def test_a_recipe_must_name_a_domain_that_builds(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\n")
+    with pytest.raises(ConfigError, match="must name its game"):
+        load_recipe(path)
+    with pytest.raises(ConfigError, match="domain: unknown domain 'nosuch'"):
+        load_recipe(path, ["domain.id=nosuch"])
+    with pytest.raises(ConfigError, match="domain: go: size must be in 5..19"):
+        load_recipe(path, ["domain.id=go", "domain.kwargs={size: 25}"])
+    with pytest.raises(ConfigError, match="seed must be >= 0"):
+        load_recipe(path, ["domain.id=tictactoe", "seed=-1"])
 
 
 def test_unknown_top_level_key_lists_sections(tmp_path):

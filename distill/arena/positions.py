@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from distill.commands._args import non_negative_int
 from distill.domain import Domain, Position
 from distill.errors import DistillError
 
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="make solver-scored position sets")
     parser.add_argument("--domain", default="connect4", choices=sorted(BUCKETS))
     parser.add_argument("--per-bucket", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--out", type=Path, default=DATA_DIR)
     parser.add_argument("--buckets", default="", help="comma-separated buckets (default: all)")
     args = parser.parse_args(argv)

@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from distill.commands._args import non_negative_int
 from distill.errors import ConfigError
 
 
@@ -31,7 +32,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--komi", type=float, default=7.5, help="komi (default 7.5)")
     parser.add_argument("--moves", type=int, default=3_000_000, help="distill playout actions")
     parser.add_argument("--baseline-seconds", type=float, default=5.0, help="go_v5 CPU seconds")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     args = parser.parse_args(argv)
     if args.moves < 1 or args.baseline_seconds <= 0:
         raise ConfigError("go-engine bench: --moves and --baseline-seconds must be positive")

@@ -15,16 +15,18 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from distill.commands._args import non_negative_int, positive_int
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="distill bench inference", description=__doc__)
-    parser.add_argument("--blocks", type=int, default=6, help="residual blocks")
-    parser.add_argument("--channels", type=int, default=64, help="trunk channels")
-    parser.add_argument("--board", type=int, nargs=2, default=(9, 9), metavar=("H", "W"))
-    parser.add_argument("--planes", type=int, default=8, help="input planes C")
-    parser.add_argument("--batch", type=int, nargs="+", default=[64, 256])
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--blocks", type=non_negative_int, default=6, help="residual blocks")
+    parser.add_argument("--channels", type=positive_int, default=64, help="trunk channels")
+    parser.add_argument("--board", type=positive_int, nargs=2, default=(9, 9), metavar=("H", "W"))
+    parser.add_argument("--planes", type=positive_int, default=8, help="input planes C")
+    parser.add_argument("--batch", type=positive_int, nargs="+", default=[64, 256])
+    parser.add_argument("--repeats", type=positive_int, default=10)
+    parser.add_argument("--threads", type=positive_int, default=1, help="torch intra-op threads")
     args = parser.parse_args(argv)
 
     from distill.inference import measure_variants

@@ -23,6 +23,8 @@ import time
 
 import numpy as np
 
+from distill.commands._args import non_negative_int
+
 
 def matmul_gflops(threads: int, size: int = 1024, repeats: int = 10) -> float:
     """Median float32 GFLOP/s of a size x size matmul with `threads` torch threads."""
@@ -50,7 +52,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--blocks", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--rounds", type=int, default=1, help="timed rounds")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     return parser.parse_args(argv)
 
 

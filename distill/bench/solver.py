@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from distill.commands._args import non_negative_int
+
 #: sign of each first move's score for the first player (columns 1..7), Allis 1988
 OPENING_SIGNS = (-1, -1, 0, 1, 0, -1, -1)
 #: a late position (Pons' Test_L3_R1) solved first, so compiling is not timed
@@ -33,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--positions", type=int, default=100, help="positions to solve")
     parser.add_argument("--min-stones", type=int, default=12, help="fewest stones per position")
     parser.add_argument("--max-stones", type=int, default=20, help="most stones per position")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random positions")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="positions seed")
     parser.add_argument("--table-size", type=int, default=None, help="transposition table slots")
     parser.add_argument("--verbose", action="store_true", help="print every position")
     parser.add_argument(

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from distill.commands._args import non_negative_int
+
 if TYPE_CHECKING:
     from distill.arena.positions import ScoredPosition
     from distill.domain import Domain
@@ -32,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
     parser.add_argument("--out", type=Path, help="write JSON lines here instead of stdout")
-    parser.add_argument("--seed", type=int, default=0, help="search rng seed")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="search rng seed")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,12 +44,15 @@ def run(args: argparse.Namespace) -> int:
     from distill.arena.evaluate import choose_on_positions, error_rates, has_oracle
     from distill.arena.players import PolicyPlayer, SearchPlayer
     from distill.arena.positions import read_positions
+    from distill.errors import DistillError
     from distill.recipe import derive
     from distill.run_dir import atomic_write
 
     agent = load_agent(args.run_dir, args.checkpoint)
     domain = agent.domain
     positions = read_positions(args.positions, domain)
+    if not positions:
+        raise DistillError(f"{args.positions}: no positions in the file")
     sims = args.simulations or derive(agent.recipe).arena_simulations
     rng = np.random.default_rng(args.seed)
     moves = {

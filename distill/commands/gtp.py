@@ -15,6 +15,8 @@ import argparse
 import io
 import sys
 
+from distill.commands._args import non_negative_int
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=9, help="initial board size 5..19 (default 9)")
@@ -31,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="simulations per move of an mcts player (shortcut for mcts:sims=N)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of seeded players (default 0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="player seed")
     parser.add_argument(
         "--superko",
         default="positional",

@@ -14,6 +14,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from distill.commands._args import non_negative_int
+
 if TYPE_CHECKING:
     from rich.table import Table
 
@@ -33,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="move cap after which a game is scored (default 2*size^2)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of seeded players (B gets seed+1; default 0)"
+        "--seed", type=non_negative_int, default=0, help="player seed (B gets seed+1)"
     )
     parser.add_argument("--out", type=Path, required=True, help="directory for SGFs and results")
 

@@ -12,13 +12,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from distill.commands._args import non_negative_int
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", nargs="?", type=Path, help="run directory (trained agent)")
     parser.add_argument("--domain", help="play a rollout-search opponent in this domain instead")
     parser.add_argument("--second", action="store_true", help="let the agent move first")
     parser.add_argument("--simulations", type=int, help="agent simulations per move")
-    parser.add_argument("--seed", type=int, default=0, help="agent rng seed")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="agent rng seed")
 
 
 def make_opponent(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -66,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
     while not game.is_over:
         console.print(Panel(str(game), title=f"move {len(game.history) + 1}", expand=False))
         if game.to_play == human:
-            text = input("your move: ").strip()
+            try:
+                text = input("your move: ").strip()
+            except EOFError:  # Ctrl-D or the end of piped input: quit like "q"
+                text = "q"
             if text.lower() in ("q", "quit", "exit"):
                 console.print("bye")
                 return 0

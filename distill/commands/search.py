@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from distill.commands._args import non_negative_int
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("domain", help="domain id (distill domains), e.g. connect4")
@@ -19,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulations", type=int, default=400, help="simulations (400)")
     parser.add_argument("--algorithm", choices=("puct", "gumbel"), default="puct")
     parser.add_argument("--run", type=Path, help="use this run's latest network as evaluator")
-    parser.add_argument("--seed", type=int, default=0, help="search rng seed")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="search rng seed")
 
 
 def run(args: argparse.Namespace) -> int:

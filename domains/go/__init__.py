@@ -23,6 +23,7 @@ Setup stones (handicap, SGF ``AB``/``AW``): ``black_stones=("D4", "Q16")`` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -156,7 +157,11 @@ def _validate(
         komi_value = float(komi)
     except (TypeError, ValueError):
         raise ConfigError(f"go: komi must be a number, got {komi!r}") from None
-    if komi_value * 2 != round(komi_value * 2) or abs(komi_value) > 2 * size * size:
+    if (
+        not math.isfinite(komi_value)
+        or abs(komi_value) > 2 * size * size
+        or komi_value * 2 != round(komi_value * 2)
+    ):
         raise ConfigError(f"go: komi must be a multiple of 0.5 within ±2·size², got {komi!r}")
     if superko not in KO_RULES:
         raise ConfigError(f"go: superko must be one of {sorted(KO_RULES)}, got {superko!r}")
