@@ -85,7 +85,7 @@ def test_a_recipe_must_name_a_domain_that_builds(tmp_path):
         load_recipe(path)
     with pytest.raises(ConfigError, match="domain: unknown domain 'nosuch'"):
         load_recipe(path, ["domain.id=nosuch"])
-    with pytest.raises(ConfigError, match="domain: go: size must be in 5..19"):
+    with pytest.raises(ConfigError, match=r"domain: go: size must be in 5\.\.19"):
         load_recipe(path, ["domain.id=go", "domain.kwargs={size: 25}"])
     with pytest.raises(ConfigError, match="seed must be >= 0"):
         load_recipe(path, ["domain.id=tictactoe", "seed=-1"])
