@@ -217,3 +217,15 @@ def test_distill_gtp_plays_a_full_game_against_gnugo_through_match(
     assert game["winner"] == "W"  # a random player does not beat GNU Go
     assert (tmp_path / "game-001.sgf").exists()
     assert "win rate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", ["gtp:/nonexistent/engine", "gtp:false"])
+def test_match_with_an_engine_that_cannot_start_fails_at_once(
+    engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m"
+    argv = ["match", "--black", engine, "--white", "random", "--games", "2", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "GTP engine" in err and "Traceback" not in err
+    assert not out.exists()  # no forfeits recorded, nothing written

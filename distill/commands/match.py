@@ -57,12 +57,17 @@ def run(args: argparse.Namespace) -> int:
     labels = (args.black, args.white)
     if labels[0] == labels[1]:
         labels = (f"A:{args.black}", f"B:{args.white}")
-    player_a = make_player(args.black, domain, seed=args.seed)
+    players = []
     try:
-        player_b = make_player(args.white, domain, seed=args.seed + 1)
+        for spec, seed in ((args.black, args.seed), (args.white, args.seed + 1)):
+            players.append(make_player(spec, domain, seed=seed))
+            if hasattr(players[-1], "check_ready"):  # an engine that cannot start: fail now
+                players[-1].check_ready()
     except BaseException:
-        player_a.close()
+        for player in players:
+            player.close()
         raise
+    player_a, player_b = players
 
     def report(record: GameRecord) -> None:
         note = f" ({record.note})" if record.note else ""

@@ -68,6 +68,11 @@ class GtpPlayer:
         """Send one raw GTP command and return the reply text (GtpError on ``?``)."""
         return self.client.send(command)
 
+    def check_ready(self) -> None:
+        """Start the engine and ask ``protocol_version``: GtpError if it cannot answer, so a
+        referee fails at once instead of recording a forfeit for every game."""
+        self.send("protocol_version")
+
     def genmove(self, position: Position) -> int:
         """The engine's move for the side to move: an action (unchecked) or `RESIGN`."""
         size = self._sync(position)
