@@ -32,6 +32,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from distill.commands._args import positive_float
+
 _STARTUP_SNIPPET = """
 import time; start = time.perf_counter()
 import numpy as np, distill
@@ -53,7 +55,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--simulations", type=int, default=200, help="per search and game")
     parser.add_argument("--batch", type=int, default=256, help="the large batch size B")
-    parser.add_argument("--seconds", type=float, default=1.0, help="minimum time per row")
+    parser.add_argument("--seconds", type=positive_float, default=1.0, help="minimum time per row")
     parser.add_argument("--skip-openspiel", action="store_true")
     parser.add_argument(
         "--skip-startup",

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from distill.commands._args import non_negative_int
+from distill.commands._args import non_negative_int, positive_float
 
 #: sign of each first move's score for the first player (columns 1..7), Allis 1988
 OPENING_SIGNS = (-1, -1, 0, 1, 0, -1, -1)
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "--opening", action="store_true", help="also check who wins after each first move"
     )
     parser.add_argument(
-        "--time-limit", type=float, default=600.0, help="seconds per opening position"
+        "--time-limit", type=positive_float, default=600.0, help="seconds per opening position"
     )
     return parser
 
