@@ -12,15 +12,7 @@ from distill.errors import ShapeError
 from distill.inference import EAGER, ILLEGAL_LOGIT, InferenceOptions, NetEvaluator
 from distill.nets import HeadsConfig, NetConfig, ResNetConfig, build_net
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One intra-op thread: on a small shared CPU, OpenMP threads waiting on each other
-    cost far more than they gain for these tiny nets. Restored afterwards."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 CONFIG = NetConfig(

@@ -28,15 +28,7 @@ from distill.learn import (
 from distill.nets import HeadsConfig, NetConfig, ResNetConfig, build_net
 from distill.replay import GameRecord, ShardWriter
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One intra-op thread: on a small shared CPU, OpenMP threads waiting on each other
-    cost far more than they gain for these tiny nets. Restored afterwards."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 OBS, A = (2, 3, 3), 9

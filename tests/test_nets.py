@@ -18,15 +18,7 @@ from distill.nets import (
     count_params,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One intra-op thread: on a small shared CPU, OpenMP threads waiting on each other
-    cost far more than they gain for these tiny nets. Restored afterwards."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SMALL_RESNET = ResNetConfig(channels=16, blocks=3, global_pool_every=2, global_pool_channels=4)
