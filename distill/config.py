@@ -12,8 +12,9 @@ A config is a frozen dataclass whose fields are typed with: ``int``, ``float``,
   the message is reported against the config's path.
 
 Every error is a single-line `distill.errors.ConfigError`. YAML is read with
-``yaml.safe_load`` only. Overrides ``a.b=c`` (the CLI's ``--set``) are parsed as
-YAML scalars and applied before validation, so they are checked the same way.
+PyYAML's safe loader only, and a key given twice in one mapping is an error.
+Overrides ``a.b=c`` (the CLI's ``--set``) are parsed as YAML scalars and applied
+before validation, so they are checked the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +33,33 @@ from distill.errors import ConfigError
 T = TypeVar("T")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loading that rejects a key given twice in one mapping (YAML 1.2 forbids it;
+    PyYAML would silently keep the last one, so a recipe could say two things at once)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` then overriding a merged key is legal YAML
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base constructor reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def safe_load_unique(text: str) -> Any:
+    """``yaml.safe_load`` that also rejects duplicate mapping keys (ConstructorError)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping with safe loading; errors name the file (and line)."""
     p = Path(path)
@@ -42,7 +70,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p}: not a UTF-8 text file (byte {exc.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load_unique(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

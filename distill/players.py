@@ -86,7 +86,7 @@ class Analysis:
         visits: int64[A], root child visit counts.
         q_values: float32[A], mean value of each child in [-1, 1] (0 where unvisited).
         prior: float32[A], the evaluator's prior at the root.
-        root_value: mean value of the root in [-1, 1].
+        root_value: the search's value of the root in [-1, 1] (`SearchResult.root_value`).
         pv: principal variation per action: pv[a] is a list of actions starting with a
             (only `a` itself where the search does not expose deeper statistics).
     """

@@ -100,6 +100,16 @@ def test_yaml_is_loaded_safely(tmp_path):
         load_yaml(evil)
 
 
+def test_duplicate_keys_are_an_error_naming_key_and_line(tmp_path):
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("search:\n  num_simulations: 8\n  c_init: 1.0\n  num_simulations: 64\n")
+    with pytest.raises(ConfigError, match=r"twice.yaml: line 4, .*duplicate key 'num_simulations'"):
+        load_yaml(twice)
+    merged = tmp_path / "merged.yaml"  # overriding a key pulled in by `<<` stays legal
+    merged.write_text("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  x: 3\n")
+    assert load_yaml(merged)["other"] == {"x": 3, "y": 2}
+
+
 def test_dump_round_trips(tmp_path):
     recipe = from_dict(Recipe, {"search": {"algorithm": "gumbel", "sizes": [5, 7]}})
     path = tmp_path / "resolved.yaml"

@@ -121,7 +121,8 @@ class SearchResult:
         visit_counts: int32[B, A], root child visits N(a).
         policy_target: float32[B, A], rows sum to 1 over legal actions: N(a)/sum N for PUCT,
             the completed-Q improved policy softmax(logits + sigma(q_hat)) for Gumbel.
-        root_value: float32[B], mean backed-up value of the root.
+        root_value: float32[B], the root's value: its mean backed-up value for PUCT; for
+            Gumbel sum_a policy_target(a) * q_values(a), the improved policy's value.
         q_values: float32[B, A], mean value of each child for the root player; unvisited legal
             actions hold the completed value v_mix (Danihelka et al. eq. 33), illegal ones 0.
         prior: float32[B, A], the evaluator's prior at the root, before noise.
