@@ -32,6 +32,13 @@ def test_unknown_benchmark_is_a_usage_error():
     assert "Traceback" not in result.stderr
 
 
+def test_bench_without_a_target_names_the_targets(capsys):
+    assert main(["bench"]) == 2
+    err = capsys.readouterr().err
+    assert "name what to measure: distill bench {go-engine,inference," in err
+    assert "Traceback" not in err
+
+
 def test_user_error_is_one_line_and_exit_2():
     result = subprocess.run(
         [sys.executable, "-m", "distill.cli", "solve", "nosuchgame", "1"],

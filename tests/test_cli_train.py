@@ -145,6 +145,20 @@ def test_eval_writes_moves_and_error_rates(trained, tmp_path, capsys):
     positions.write_text("19z\n")
     assert main(["eval", str(trained), "--positions", str(positions)]) == 2
     assert "p.txt:1:" in one_error(capsys, "eval")
+    positions.write_text("15 0\n1 abc\n")
+    assert main(["eval", str(trained), "--positions", str(positions)]) == 2
+    assert "p.txt:2: score 'abc' is not an integer" in one_error(capsys, "eval")
+
+
+def test_eval_names_the_checkpoints_on_disk(trained, tmp_path, capsys):
+    positions = tmp_path / "p.txt"
+    positions.write_text("15 0\n")
+    args = ["eval", str(trained), "--positions", str(positions), "--checkpoint", "gen-09999.ckpt"]
+    assert main(args) == 2
+    err = one_error(capsys, "eval")
+    assert "gen-09999.ckpt: no such checkpoint; on disk (1): gen-00001.ckpt" in err
+    assert main(["play", str(trained), "--domain", "connect4"]) == 2
+    assert "not both" in one_error(capsys, "play")
 
 
 def test_report_writes_plots(trained, capsys):

@@ -42,7 +42,8 @@ def test_sgf_coordinates_are_gtp_vertices():
     [
         (b"(;GM[1]SZ[9];B[ee", CorruptFileError, "not a valid SGF"),
         (b"no sgf here", CorruptFileError, "not a valid SGF"),
-        (b"(;GM[1]SZ[9]KM[abc])", CorruptFileError, "malformed SGF property"),
+        (b"(;GM[1]SZ[9]KM[abc])", CorruptFileError, "malformed root property: could not"),
+        (b"(;GM[1]SZ[9];B[ee];W[zz])", CorruptFileError, r"node 2: W\[zz\] is not a point"),
         (b"(;GM[1]SZ[3])", DistillError, "size must be in 5..19"),
         (b"(;GM[1]SZ[9];B[ee];W[ee])", DistillError, r"move 2 \(white E5\) is illegal"),
         (b"(;GM[1]SZ[9];B[ee];B[dd])", DistillError, r"move 2 \(black D6\): white was to play"),

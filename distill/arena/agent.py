@@ -42,13 +42,25 @@ def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
     name = checkpoint or state.checkpoints[-1]
     path = run.checkpoints / name
     if not path.is_file():
-        raise DistillError(f"{path}: no such checkpoint; have: {', '.join(state.checkpoints)}")
+        present = [c for c in state.checkpoints if (run.checkpoints / c).is_file()]
+        what = (
+            "the run's latest checkpoint is missing" if checkpoint is None else "no such checkpoint"
+        )
+        raise DistillError(f"{path}: {what}; {_listing(present)}")
     recipe = load_run_recipe(run)
     torch.set_num_threads(recipe.threads)
     domain = make(recipe.domain.id, **recipe.domain.kwargs)
     learner = Learner.create(recipe, domain)
     load_checkpoint(path, learner.module)
     return Agent(recipe, domain, learner.evaluator(), path)
+
+
+def _listing(names: list[str]) -> str:
+    """'on disk: a, b, c' (first and last few only when there are many)."""
+    if not names:
+        return "none is on disk"
+    shown = names if len(names) <= 6 else [*names[:3], "...", *names[-3:]]
+    return f"on disk ({len(names)}): {', '.join(shown)}"
 
 
 __all__ = ["Agent", "load_agent"]

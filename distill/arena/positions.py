@@ -143,12 +143,19 @@ def _parse_tokens(domain: Domain, tokens: list[str]) -> ScoredPosition:
     if not rest:
         return ScoredPosition(tuple(game.history))
     if len(rest) == 1:
-        return ScoredPosition(tuple(game.history), None, int(rest[0]))
+        return ScoredPosition(tuple(game.history), None, _score(rest[0]))
     if len(rest) != domain.num_actions:
         raise DistillError(f"expected 1 or {domain.num_actions} scores, got {len(rest)}")
-    scores = tuple(None if s == "-" else int(s) for s in rest)
+    scores = tuple(None if s == "-" else _score(s) for s in rest)
     legal = [s for s in scores if s is not None]
     return ScoredPosition(tuple(game.history), scores, max(legal) if legal else None)
+
+
+def _score(token: str) -> int:
+    try:
+        return int(token)
+    except ValueError:
+        raise DistillError(f"score {token!r} is not an integer") from None
 
 
 def position_set(

@@ -23,11 +23,18 @@ TARGETS: dict[str, str] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", choices=sorted(TARGETS), help="what to measure")
+    parser.add_argument(
+        "target", nargs="?", choices=sorted(TARGETS), help="what to measure (required)"
+    )
     parser.add_argument("options", nargs=argparse.REMAINDER, help="options of the target")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target is None:
+        raise DistillError(
+            f"name what to measure: distill bench {{{','.join(sorted(TARGETS))}}} [options]"
+            " (distill bench TARGET --help lists a target's options)"
+        )
     try:
         module = importlib.import_module(f"distill.bench.{TARGETS[args.target]}")
     except ModuleNotFoundError as exc:

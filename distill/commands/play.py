@@ -31,6 +31,10 @@ def make_opponent(args: argparse.Namespace) -> tuple[Any, Any]:
     from distill.registry import make
     from distill.search import RolloutEvaluator, SearchConfig
 
+    if args.run_dir is not None and args.domain is not None:
+        raise DistillError(
+            "give a run directory (its agent plays its own game) or --domain DOMAIN, not both"
+        )
     if args.run_dir is not None:
         from distill.arena.agent import load_agent
 

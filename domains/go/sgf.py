@@ -72,9 +72,10 @@ def load_sgf(
     try:
         black, white, _empty = root.get_setup_stones()
         komi = game.get_komi()
-        moves = [node.get_move() for node in game.get_main_sequence()[1:]]
     except ValueError as exc:
-        raise CorruptFileError(f"{name}: malformed SGF property: {exc}") from exc
+        detail = str(exc) or "a value that does not parse"
+        raise CorruptFileError(f"{name}: malformed root property: {detail}") from exc
+    moves = [_node_move(node, number, size, name) for number, node in _numbered(game)]
     moves = [(colour, point) for colour, point in moves if colour is not None]
     for number, node in enumerate(game.get_main_sequence()[1:], start=1):
         if node.has_setup_stones():
@@ -104,6 +105,22 @@ def load_sgf(
         "ruleset": _text(root, "RU"),
     }
     return domain, actions, info
+
+
+def _numbered(game: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(game.get_main_sequence()[1:], start=1))
+
+
+def _node_move(node: Any, number: int, size: int, name: str) -> tuple[Any, Any]:
+    """sgfmill's (colour, point) of a node; CorruptFileError naming the node and value."""
+    try:
+        return node.get_move()  # type: ignore[no-any-return]
+    except ValueError:
+        prop = "B" if node.has_property("B") else "W"
+        raw = node.get_raw(prop).decode("utf-8", "replace")
+        raise CorruptFileError(
+            f"{name}: node {number}: {prop}[{raw}] is not a point of a {size}x{size} board"
+        ) from None
 
 
 def _text(node: Any, identifier: str) -> str | None:
