@@ -75,8 +75,17 @@ class SelfPlaySection:
     false resignations (AlphaGo Zero: 10%)."""
     max_moves: int | None = None
     """Cap on plies per game (a capped game counts as a draw); None = the domain's bound."""
+    random_move_fraction: float = 0.0
+    """Probability that a ply plays a uniformly random legal move instead of the
+    search's (the position is still searched and recorded as usual). Self-play between
+    two strong players never reaches positions that weaker play does, such as an
+    unblocked threat; random moves put them in the data. 0 = off."""
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.random_move_fraction < 1.0:
+            raise ValueError(
+                f"random_move_fraction must be in [0, 1), got {self.random_move_fraction}"
+            )
         if self.games_per_generation < 1 or self.concurrent_games < 1:
             raise ValueError("games_per_generation and concurrent_games must be >= 1")
         if self.temperature_moves < 0 or not self.temperature > 0:

@@ -15,7 +15,8 @@ batch), then every game plays its move. Per ply the worker
 * picks the move: for the first ``temperature_moves`` plies of a game, sampled
   from the search policy sharpened by ``1/temperature`` (PUCT) or the Gumbel
   sequential-halving winner (already a sample); afterwards the most visited
-  action (PUCT) or the Gumbel winner;
+  action (PUCT) or the Gumbel winner; with probability ``random_move_fraction``
+  a uniformly random legal move instead (the position is still recorded);
 * **resigns** a game when the root value for the player to move falls below
   ``resign_threshold``, except in a ``no_resign_fraction`` of games (AlphaGo
   Zero, Silver et al. 2017, "Methods: Self-play"), which play on and measure
@@ -220,11 +221,24 @@ class SelfPlayWorker:
             moves = choose_moves(
                 result.visit_counts, result.action, explore, cfg.temperature, gumbel, rng
             )
+            if cfg.random_move_fraction > 0.0:
+                moves[live] = self._random_moves(store, active, moves[live], rng)
             games.record(domain, store, active, result, live, moves[live], full)
             domain.step(store, active, store, active, moves[live])
             searcher.advance(moves)
             self._finish_games(store, active, result.root_value[live], games, full)
         return games.to_batch(time.perf_counter() - start, self.evaluator.seconds - eval_start)
+
+    def _random_moves(
+        self, store: Any, active: np.ndarray, moves: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """int64[K]: `moves`, each replaced with probability `random_move_fraction` by a
+        uniformly random legal move of its game. Consumes the rng (two draws per game)."""
+        masks = self.domain.legal_mask(store, active)
+        replace = rng.random(active.shape[0]) < self.config.random_move_fraction
+        noise = rng.random(masks.shape)
+        uniform = np.argmax(np.where(masks, noise, -1.0), axis=1)
+        return np.where(replace, uniform, moves).astype(np.int64)
 
     def _searcher(self, size: int) -> Searcher:
         """The searcher of batch size `size` (made once), with all its trees forgotten."""

@@ -54,8 +54,10 @@ def test_same_seed_same_games_other_seed_other_games(ttt):
     assert not np.array_equal(a.action, c.action) or not np.array_equal(a.length, c.length)
 
 
-def test_records_match_a_replay_of_the_moves(ttt):
-    batch = make_worker(ttt, games=5).play(np.random.default_rng(3))
+@pytest.mark.parametrize("random_move_fraction", [0.0, 0.5])
+def test_records_match_a_replay_of_the_moves(ttt, random_move_fraction):
+    worker = make_worker(ttt, games=5, random_move_fraction=random_move_fraction)
+    batch = worker.play(np.random.default_rng(3))
     assert batch.num_games == 5 and batch.num_positions == int(batch.length.sum())
     assert batch.full_search.any() and not batch.full_search.all()  # playout caps drawn
     for g in range(batch.num_games):
@@ -74,6 +76,19 @@ def test_records_match_a_replay_of_the_moves(ttt):
         assert batch.final_value[g] == value
     outcome = batch.first_player_outcomes()
     assert set(np.unique(outcome)) <= {-1.0, 0.0, 1.0}
+
+
+def test_random_move_fraction_replaces_search_moves(ttt):
+    def off_search(batch):  # share of full-search plies not playing the most visited move
+        full = batch.full_search
+        return np.mean(np.argmax(batch.policy[full], axis=1) != batch.action[full])
+
+    rng = np.random.default_rng
+    assert off_search(make_worker(ttt, games=16, temperature_moves=0).play(rng(5))) == 0.0
+    worker = make_worker(ttt, games=16, temperature_moves=0, random_move_fraction=0.8)
+    assert off_search(worker.play(rng(5))) > 0.4  # ~0.8 * (1 - 1 / legal moves)
+    with pytest.raises(ValueError, match="random_move_fraction"):
+        SelfPlaySection(random_move_fraction=1.0)
 
 
 def test_resignation_and_its_no_resign_fraction(ttt):
