@@ -149,3 +149,21 @@ def test_position_sets_are_scored_bucketed_and_cached(tmp_path, ttt):
     assert position_set(ttt, "middle", 12, seed=5, cache_dir=tmp_path) == made
     shipped = position_set(ttt, "end", 10, seed=0)
     assert len(shipped) == 10 and all(6 <= len(p.moves) <= 8 for p in shipped)
+
+
+@pytest.mark.parametrize("bucket", ["begin", "middle", "end"])
+def test_shipped_connect4_sets_are_full_in_range_and_re_solve(bucket):
+    """200 positions per bucket in its stone range, the same lines as the seeded stream,
+    and the scores of a few (the cheaper ones: 10+ stones) agree with a fresh solve."""
+    from distill.arena.positions import BUCKETS, random_lines
+    from distill.solve import solve_moves
+
+    c4 = distill.make("connect4")
+    low, high = BUCKETS["connect4"][bucket]
+    shipped = position_set(c4, bucket, 1000, seed=0)
+    assert len(shipped) == 200 and all(low <= len(p.moves) <= high for p in shipped)
+    stream = random_lines(c4, 200, low, high, np.random.default_rng([0, low, high]))
+    assert [p.moves for p in shipped] == stream
+    checked = [p for p in shipped if len(p.moves) >= 10][:3]
+    for p in checked:
+        assert tuple(solve_moves("connect4", list(p.moves))) == p.scores

@@ -13,12 +13,14 @@ MOVES is the domain's move string (Connect Four ``4453``, tic-tac-toe ``15``;
 score, as in Pascal Pons' test sets; A tokens are per-action scores (``-`` for
 an illegal action), as written by `write_positions`.
 
-Regenerate the shipped sets (seeded; Connect Four's "begin" bucket takes the
-solver tens of seconds per position, hence its smaller set)::
+Regenerate the shipped sets (seeded; 200 positions per bucket). Connect Four's
+"begin" bucket is the slow one: scoring all moves of a 4-stone position takes the
+solver up to about two minutes (median 2 s), the whole set about half an hour of
+one core::
 
     python -m distill.arena.positions --domain tictactoe --per-bucket 200 --seed 0
     python -m distill.arena.positions --domain connect4 --per-bucket 200 --buckets middle,end
-    python -m distill.arena.positions --domain connect4 --per-bucket 24 --buckets begin
+    python -m distill.arena.positions --domain connect4 --per-bucket 200 --buckets begin
 """
 
 from __future__ import annotations
@@ -164,8 +166,7 @@ def position_set(
     """`n` scored positions of `bucket`: the shipped file, a cached one, or freshly made.
 
     Looks for ``distill/data/<domain>-<bucket>.txt`` (seed 0 only; its first n lines,
-    fewer if it holds fewer: early Connect Four positions take the solver tens of
-    seconds each, so the shipped set is the budget), then
+    fewer if it holds fewer), then
     ``cache_dir/<domain>-<bucket>-s<seed>-n<n>.txt``; otherwise generates, scores and
     (with `cache_dir`) caches the set.
     """
