@@ -2,7 +2,7 @@
 
 Scores follow Pascal Pons' convention ("Solving Connect 4", part 2): from the
 view of the side to move, a win with the stone that brings the board to ``s``
-stones scores ``(43 - s) // 2`` (+18 for a win with one's 4th stone, +1 with
+stones scores ``(44 - s) // 2`` (+18 for a win with one's 4th stone, +1 with
 one's 21st and last), a loss the negative of the winner's score, a draw 0.
 The empty board scores +1: the first player wins, with his last stone
 (Allis 1988; Tromp). The search itself is `distill.domains.connect4.negamax`.
