@@ -44,10 +44,12 @@ def make_worker(domain, evaluator=hashed_evaluator, games=6, **selfplay):
     return SelfPlayWorker(domain, evaluator, search=search, selfplay=config, num_games=games)
 
 
-def test_same_seed_same_games_other_seed_other_games(ttt):
-    worker = make_worker(ttt)
+@pytest.mark.parametrize("random_move_fraction", [0.0, 0.5])
+def test_same_seed_same_games_other_seed_other_games(ttt, random_move_fraction):
+    worker = make_worker(ttt, random_move_fraction=random_move_fraction)
     a = worker.play(np.random.default_rng(7))
-    b = make_worker(ttt).play(np.random.default_rng(7))  # a fresh worker, same seed
+    fresh = make_worker(ttt, random_move_fraction=random_move_fraction)
+    b = fresh.play(np.random.default_rng(7))  # a fresh worker, same seed
     for key in ("obs", "mask", "policy", "root_value", "action", "full_search", "final_value"):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
     c = worker.play(np.random.default_rng(8))
