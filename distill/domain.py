@@ -154,6 +154,13 @@ class Domain(abc.ABC):
         return f"<{type(self).__name__} {self.name!r} A={self.num_actions} obs={self.obs_shape}>"
 
 
+def uniform_legal_actions(masks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """int64[B]: a uniformly random legal action per row of masks bool[B, A] (rows need
+    one legal action). Consumes B * A uniform draws."""
+    noise = rng.random(masks.shape)
+    return np.argmax(np.where(masks, noise, -1.0), axis=1).astype(np.int64)
+
+
 def identity_symmetry(num_actions: int, board_shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
     """(action_perms[1, A], cell_perms[1, H*W]) for a domain with no symmetries but identity."""
     cells = board_shape[0] * board_shape[1]

@@ -96,10 +96,14 @@ class RunState:
             raise CorruptFileError(f"{where}: not a valid run state ({exc})") from None
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync dir."""
+def atomic_write(path: Path, data: bytes | str, *, make_parents: bool = True) -> None:
+    """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync dir.
+
+    With `make_parents` False a missing directory is an OSError, as for ``open``.
+    """
     payload = data.encode() if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from distill.domain import Domain
+from distill.domain import Domain, uniform_legal_actions
 from distill.recipe import SelfPlaySection
 from distill.replay import GameRecord, pack_games, write_shard_arrays
 from distill.search import SearchConfig, Searcher
@@ -233,11 +233,9 @@ class SelfPlayWorker:
         self, store: Any, active: np.ndarray, moves: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """int64[K]: `moves`, each replaced with probability `random_move_fraction` by a
-        uniformly random legal move of its game. Consumes the rng (two draws per game)."""
-        masks = self.domain.legal_mask(store, active)
+        uniformly random legal move of its game. Consumes K + K * A uniform draws."""
         replace = rng.random(active.shape[0]) < self.config.random_move_fraction
-        noise = rng.random(masks.shape)
-        uniform = np.argmax(np.where(masks, noise, -1.0), axis=1)
+        uniform = uniform_legal_actions(self.domain.legal_mask(store, active), rng)
         return np.where(replace, uniform, moves).astype(np.int64)
 
     def _searcher(self, size: int) -> Searcher:

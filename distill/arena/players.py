@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from distill.domain import Domain, as_index
+from distill.domain import Domain, as_index, uniform_legal_actions
 from distill.search import SearchConfig, Searcher
 
 
@@ -41,9 +41,7 @@ class RandomPlayer:
         self.domain, self.name = domain, name
 
     def select(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        masks = self.domain.legal_mask(store, idx)
-        noise = rng.random(masks.shape)
-        return np.argmax(np.where(masks, noise, -1.0), axis=1).astype(np.int64)
+        return uniform_legal_actions(self.domain.legal_mask(store, idx), rng)
 
 
 class PolicyPlayer:

@@ -26,8 +26,6 @@ Malformed or unknown commands get a ``?`` reply and the engine keeps running.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,6 +52,7 @@ from distill.domains.go.gtp_protocol import (
 from distill.domains.go.layout import MAX_SIZE, MIN_SIZE
 from distill.errors import DistillError
 from distill.players import RESIGN, Player
+from distill.run_dir import atomic_write
 
 #: Builds the player for a domain (called again when the board size or komi changes).
 PlayerFactory = Callable[[GoDomain], Player]
@@ -364,19 +363,7 @@ class GtpEngine:
         if not command.args:
             return data.decode("utf-8")
         try:
-            _atomic_write(Path(command.args[0]), data)
+            atomic_write(Path(command.args[0]), data, make_parents=False)
         except OSError as exc:
             raise GtpError(f"cannot write {command.args[0]!r}: {exc.strerror}") from None
         return ""
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename."""
-    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -14,7 +14,6 @@ the file's ``KM``); a file's own ``RU`` is reported in `info` but not applied.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sgfmill import sgf
 from distill.domain import Position
 from distill.domains.go import GoDomain, action_to_vertex, make, tromp_taylor_score
 from distill.errors import CorruptFileError, DistillError, IllegalActionError
+from distill.run_dir import atomic_write
 
 COLOUR_NAMES = {"b": "black", "w": "white"}
 
@@ -205,18 +205,5 @@ def write_sgf(
         colour = 1 - colour
     data: bytes = game.serialise()
     if path is not None:
-        _atomic_write(Path(path), data)
+        atomic_write(Path(path), data)
     return data
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
