@@ -17,7 +17,7 @@ from distill.errors import (
     ShapeError,
     UnknownDomainError,
 )
-from distill.registry import domains, make
+from distill.registry import list_domains, make
 
 if TYPE_CHECKING:
     from distill.credit import ValueTargetConfig, lambda_returns, value_targets
@@ -91,8 +91,8 @@ __all__ = [
     "__version__",
     "build_net",
     "check_domain",
-    "domains",
     "lambda_returns",
+    "list_domains",
     "load_recipe",
     "make",
     "pettingzoo_env",

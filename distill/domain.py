@@ -24,8 +24,9 @@ from the view of the player to move.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -76,6 +77,11 @@ class Domain(abc.ABC):
         cell_perms: int64[K, H*W]; under symmetry k, the observation value at flat cell
             i moves to flat cell cell_perms[k, i]. Row 0 is the identity.
         obs_bounds: (low, high) that every observation value lies within.
+
+    Optional capabilities (see `Offers`; None = not offered) are attributes too:
+    ``solver``, ``eval_buckets``, ``eval_positions``, ``default_rollout``,
+    ``ownership``, ``final_score``, ``export_game`` and ``player_names``. Generic
+    layers (arena, eval, solve, players, GTP) ask for a capability, never for a name.
     """
 
     name: str
@@ -89,6 +95,16 @@ class Domain(abc.ABC):
     obs_bounds: tuple[float, float]
     #: dotted name of the kernel module (kernel tier only, else None): enables jitted fast paths.
     kernel_module: str | None
+
+    # Capabilities: defaults for Domain subclasses that do not use `Offers` (see there).
+    solver: Callable[[Any], Sequence[int | None]] | None = None
+    eval_buckets: Mapping[str, tuple[int, int]] | None = None
+    eval_positions: Path | None = None
+    default_rollout: Callable[..., Any] | None = None
+    ownership: Callable[[Any], np.ndarray] | None = None
+    final_score: Callable[[Any], float] | None = None
+    export_game: Callable[[Sequence[int], str, tuple[str, str]], tuple[str, str]] | None = None
+    player_names: tuple[str, str] = ("P0", "P1")
 
     @abc.abstractmethod
     def new_store(self, size: int) -> Any:
@@ -142,6 +158,42 @@ class Domain(abc.ABC):
             )
         return action
 
+    def parse_moves(self, text: str) -> list[int]:
+        """Actions of a move sequence: space-separated move names (``"D4 Q16 pass"``), or,
+        for a domain whose every move name is one character, also run together
+        (``"4453"``); ``"-"`` or blank is the empty sequence. MoveParseError names the bad
+        move and its place in the sequence; legality is not checked here."""
+        stripped = text.strip()
+        if stripped in ("", "-"):
+            return []
+        tokens = stripped.split()
+        if len(tokens) == 1 and self.compact_moves:
+            tokens = list(tokens[0])
+        actions = []
+        for number, token in enumerate(tokens, start=1):
+            try:
+                actions.append(self.parse_action(token))
+            except MoveParseError as exc:
+                raise MoveParseError(f"move {number} of {stripped!r}: {exc}") from None
+        return actions
+
+    def format_moves(self, actions: Sequence[int]) -> str:
+        """Inverse of `parse_moves`: names run together where every name is one character
+        (``"4453"``), else space-separated (``"D4 Q16"``); ``"-"`` for no moves."""
+        if len(actions) == 0:
+            return "-"
+        names = [self.format_action(int(a)) for a in actions]
+        return ("" if self.compact_moves else " ").join(names)
+
+    @property
+    def compact_moves(self) -> bool:
+        """True when every action's name is a single character (moves can run together)."""
+        cached = self.__dict__.get("_compact_moves")
+        if cached is None:
+            cached = all(len(self.format_action(a)) == 1 for a in range(self.num_actions))
+            self.__dict__["_compact_moves"] = cached
+        return bool(cached)
+
     def render(self, store: Any, index: int) -> str:
         """Plain-text picture of one state (rendering stays out of game logic)."""
         return repr(store[index])
@@ -170,8 +222,51 @@ def identity_symmetry(num_actions: int, board_shape: tuple[int, int]) -> tuple[n
     )
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
+class Offers:
+    """What a domain offers beyond the contract: optional, keyword-only, None = not offered.
+
+    Both tiers (`KernelDomain`, `PythonDomain`) take these as keyword arguments. A
+    *state* below is one row of the domain's store: an ``int64[state_size]`` record
+    (kernel tier) or a `Game` object (Python tier).
+    """
+
+    formatter: Callable[[int], str] | None = None
+    """Name of an action for people and the CLI (default: its number)."""
+    parser: Callable[[str], int] | None = None
+    """Inverse of `formatter`; raises MoveParseError naming the bad text."""
+    obs_bounds: tuple[float, float] = (0.0, 1.0)
+    """(low, high) that every observation value lies within."""
+    solver: Callable[[Any], Sequence[int | None]] | None = None
+    """Exact score of every action of a non-terminal state, from the view of the player
+    to move (Pascal Pons' convention: > 0 wins, larger = sooner; 0 draws; < 0 loses;
+    None = illegal). Gives exact error rates in the arena, ``distill eval``, ``distill
+    solve`` and the ``oracle`` player."""
+    eval_buckets: Mapping[str, tuple[int, int]] | None = None
+    """Position buckets for exact error rates: name -> (min, max) plies played, inclusive,
+    in game order (e.g. begin / middle / end). Needs `solver`."""
+    eval_positions: Path | None = None
+    """Folder of shipped solver-scored sets, ``<bucket>.txt`` (format in
+    `distill.arena.positions`); None = sets are generated (and cached) when needed."""
+    default_rollout: Callable[..., Any] | None = None
+    """``default_rollout(domain, *, num_rollouts=1, **options)`` builds the state evaluator
+    of network-free ``mcts`` players; options are the player spec's extra ``key=value``
+    strings (ConfigError or TypeError for unknown ones). Default: uniformly random
+    playouts (`distill.search.RolloutEvaluator`)."""
+    ownership: Callable[[Any], np.ndarray] | None = None
+    """int8[H, W] ownership of each point of a finished state: +1 player 0, -1 player 1,
+    0 neither. Self-play records it as the target of a net's ownership head."""
+    final_score: Callable[[Any], float] | None = None
+    """Score margin of a state for player 0 (Go: black's area minus white's minus komi)."""
+    export_game: Callable[[Sequence[int], str, tuple[str, str]], tuple[str, str]] | None = None
+    """(moves, result text, (name of player 0, name of player 1)) -> (file suffix, text) of
+    a game record, e.g. SGF for Go. Default: the move list (`Domain.format_moves`)."""
+    player_names: tuple[str, str] = ("P0", "P1")
+    """Short names of players 0 and 1 in records and results (``B W``, ``X O``)."""
+
+
 @dataclass(eq=False, repr=False)
-class KernelDomain(Domain):
+class KernelDomain(Offers, Domain):
     """A domain whose states are int64 records and whose rules are per-state @njit kernels.
 
     The kernel module (dotted name in `kernel_module`) must define, at module level,
@@ -195,10 +290,7 @@ class KernelDomain(Domain):
     action_perms: np.ndarray
     cell_perms: np.ndarray
     params: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
-    formatter: Callable[[int], str] | None = None
-    parser: Callable[[str], int] | None = None
     renderer: Callable[[np.ndarray], str] | None = None
-    obs_bounds: tuple[float, float] = (0.0, 1.0)
     _batched: ModuleType | None = None
 
     @property
@@ -334,7 +426,7 @@ class ObjectStore:
 
 
 @dataclass(eq=False, repr=False)
-class PythonDomain(Domain):
+class PythonDomain(Offers, Domain):
     """A domain made of Python `Game` objects; `factory()` returns a fresh initial game."""
 
     name: str
@@ -345,10 +437,7 @@ class PythonDomain(Domain):
     max_moves: int
     action_perms: np.ndarray
     cell_perms: np.ndarray
-    formatter: Callable[[int], str] | None = None
-    parser: Callable[[str], int] | None = None
     renderer: Callable[[Game], str] | None = None
-    obs_bounds: tuple[float, float] = (0.0, 1.0)
     kernel_module: str | None = None
 
     def new_store(self, size: int) -> ObjectStore:

@@ -33,7 +33,6 @@ import inspect
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -55,21 +54,42 @@ def _source_of(module_name: str) -> str:
     return inspect.getsource(importlib.import_module(module_name))
 
 
+def _package_of(module_name: str) -> Path | None:
+    """The directory of the package holding `module_name` (None for a top-level module)."""
+    file = getattr(importlib.import_module(module_name), "__file__", None)
+    return Path(file).resolve().parent if file and "." in module_name else None
+
+
 def _digest(module_name: str) -> str:
     """Hash of the sources `module_name` compiles from: its package directory's ``.py``
-    files (or, for a top-level module, its own source) and its ``DEPENDS``."""
+    files (or, for a top-level module, its own source) and its ``DEPENDS``. Pure: reads
+    files, changes nothing."""
     module = importlib.import_module(module_name)
     digest = hashlib.sha1()
-    file = getattr(module, "__file__", None)
-    if file and "." in module_name:
-        package = Path(file).resolve().parent
-        for path in sorted(package.glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        _drop_stale_numba_cache(package, digest.hexdigest())
+    package = _package_of(module_name)
+    if package is not None:
+        digest.update(_package_digest(package).encode())
     else:
         digest.update(inspect.getsource(module).encode())
     for name in getattr(module, "DEPENDS", ()):
         digest.update(_digest(name).encode())
+    return digest.hexdigest()
+
+
+def _packages(module_name: str) -> list[Path]:
+    """The package directories whose sources `_digest(module_name)` covers."""
+    own = _package_of(module_name)
+    found = [own] if own is not None else []
+    for name in getattr(importlib.import_module(module_name), "DEPENDS", ()):
+        found += _packages(name)
+    return found
+
+
+def _package_digest(package: Path) -> str:
+    """Hash of the names and bytes of a package directory's ``.py`` files."""
+    digest = hashlib.sha1()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -107,6 +127,8 @@ def specialize(template_module: str, kernel_module: str) -> ModuleType:
     header = f"from {kernel_module} import {_KERNEL_NAMES}  # specialized by distill.jit"
     source = _MARKER.sub(header, template)
     fingerprint = _digest(template_module) + _digest(kernel_module)
+    for package in {*_packages(template_module), *_packages(kernel_module)}:
+        _drop_stale_numba_cache(package, _package_digest(package))
     digest = hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
     stem = f"{template_module.replace('.', '_')}__{kernel_module.replace('.', '_')}"
     path = _write_if_changed(cache_dir() / "specialized", f"{stem}__{digest}.py", source)
@@ -126,8 +148,6 @@ def _write_if_changed(directory: Path, name: str, source: str) -> Path:
     path = directory / name
     if path.exists() and path.read_text() == source:
         return path
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".py")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(source)
-    os.replace(tmp, path)
-    return path
+    from distill.fileio import atomic_write
+
+    return atomic_write(path, source)

@@ -1,6 +1,6 @@
 """The training display: a live rich panel on a terminal, plain lines otherwise.
 
-`Progress` receives events from the outer loop (`distill.loop`): a self-play
+`Progress` receives events from the outer loop (`distill.flywheel.loop`): a self-play
 round finished, a generation was learned, the arena reported. On a TTY it
 shows one live panel (generation, games, positions/s, losses, latest
 evaluation); when stdout is not a TTY (CI, ``| tee``, tests) it prints one
@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from distill.flywheel.run_dir import RunState
 from distill.recipe import Recipe
-from distill.run_dir import RunState
 
 #: Metrics shown from the arena, in this order, when present.
 SHOWN_EVALUATION = (

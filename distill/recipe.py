@@ -6,7 +6,7 @@ naming the field). ``--set a.b=c`` overrides are applied before validation.
 The resolved recipe is saved as ``recipe.yaml`` in the run directory, and a
 resumed run reads that copy, never the original file.
 
-Sections, in the order the outer loop (`distill.loop`) uses them::
+Sections, in the order the outer loop (`distill.flywheel.loop`) uses them::
 
     domain    which game (registry id + keyword arguments)
     network   distill.nets.config.NetConfig
@@ -49,7 +49,7 @@ class DomainSection:
 
 @dataclass(frozen=True)
 class SelfPlaySection:
-    """How self-play games are generated (`distill.selfplay`)."""
+    """How self-play games are generated (`distill.flywheel.selfplay`)."""
 
     games_per_generation: int = 64
     """Finished games written to replay per generation."""

@@ -22,7 +22,7 @@ import math
 from pathlib import Path
 
 from distill.errors import DistillError
-from distill.run_dir import RunDir
+from distill.flywheel.run_dir import RunDir
 
 #: x axes: label and how to read x from a metrics row.
 _X_AXES = {

@@ -1,57 +1,61 @@
-"""Exact move scores for the domains that have a solver (tic-tac-toe, Connect Four).
+"""Exact move scores for any domain that offers a solver (`Domain.solver`).
 
-`solve_moves` is the one entry point the CLI (`distill solve`) and other tools
-use; it dispatches by domain id to ``distill.domains.<id>.solver``. Scores use
-Pascal Pons' convention in both games: from the view of the side to move,
-positive = it wins (larger = sooner: one more than the stones the winner still
-holds after its winning move), 0 = draw, negative = it loses.
+`solve_moves` is the one entry point the CLI (``distill solve``), the arena and
+``distill eval`` use. Built-in solvers: tic-tac-toe (minimax) and Connect Four
+(alpha-beta negamax); a plugin that sets ``solver=`` on its domain gets the same
+treatment. Scores use Pascal Pons' convention: from the view of the side to move,
+positive = it wins (larger = sooner), 0 = draw, negative = it loses.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from types import ModuleType
 
-from distill.errors import DistillError
-
-#: domain id -> module with replay(moves), move_scores(moves), solve(moves). Keep sorted.
-SOLVERS: dict[str, str] = {
-    "connect4": "distill.domains.connect4.solver",
-    "tictactoe": "distill.domains.tictactoe.solver",
-}
+from distill.domain import Domain, Position
+from distill.errors import DistillError, IllegalActionError
 
 
-def solver_module(domain_id: str) -> ModuleType:
-    """The solver module of `domain_id`; DistillError listing the solvable ids otherwise."""
-    if domain_id not in SOLVERS:
-        known = ", ".join(sorted(SOLVERS))
-        raise DistillError(f"no exact solver for domain {domain_id!r}; solvers exist for: {known}")
-    return importlib.import_module(SOLVERS[domain_id])
+def require_solver(domain: Domain) -> None:
+    """DistillError naming the domain when it offers no exact solver."""
+    if domain.solver is None:
+        raise DistillError(
+            f"domain {domain.name!r} has no exact solver (its Domain sets no 'solver'); "
+            "solver-based features (oracle, exact error rates, solve) need one"
+        )
 
 
-def solve_moves(domain_id: str, moves: str | Sequence[int]) -> list[int | None]:
+def solve_moves(domain: str | Domain, moves: str | Sequence[int]) -> list[int | None]:
     """Exact score of every action of the position reached by `moves`.
 
     Args:
-        domain_id: ``"connect4"`` or ``"tictactoe"``.
-        moves: a move string in the domain's digits (``"4453"``: Connect Four
-            columns 1-7; ``"15"``: tic-tac-toe cells 1-9) or a sequence of actions.
+        domain: a domain or its registry id (``"connect4"``, ``"tictactoe"``, a plugin).
+        moves: a move string (`Domain.parse_moves`: ``"4453"``, ``"c3 d4"``) or actions.
 
     Returns:
-        One entry per action (7 columns or 9 cells): its score from the view of the
-        side to move, or None where the action is illegal (full column, occupied cell).
+        One entry per action: its score from the view of the side to move, or None where
+        the action is illegal.
 
     Raises:
-        DistillError: no solver for `domain_id`. MoveParseError: a malformed move
-        string (names the bad character). IllegalActionError: an illegal move
-        (names its move number) or a position that is already over.
+        DistillError: the domain has no solver. MoveParseError: a malformed move string
+        (names the bad move). IllegalActionError: an illegal move (names its number) or a
+        position that is already over.
     """
-    module = solver_module(domain_id)
-    scores: list[int | None] = module.move_scores(moves)
-    return scores
+    if isinstance(domain, str):
+        from distill.registry import make
+
+        domain = make(domain)
+    require_solver(domain)
+    assert domain.solver is not None
+    actions = domain.parse_moves(moves) if isinstance(moves, str) else [int(a) for a in moves]
+    position = Position(domain).play_all(actions)
+    if position.is_over:
+        raise IllegalActionError(f"{domain.name}: the position is already over; nothing to solve")
+    return list(domain.solver(position.store[0]))
 
 
 def format_scores(scores: Sequence[int | None]) -> str:
     """One line: the scores separated by spaces, ``-`` for an illegal action."""
     return " ".join("-" if s is None else str(s) for s in scores)
+
+
+__all__ = ["format_scores", "require_solver", "solve_moves"]

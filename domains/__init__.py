@@ -1,25 +1,7 @@
-"""Built-in domains of distill (installed as `distill.domains`).
+"""Built-in domains of distill, installed as the subpackage `distill.domains`.
 
-Each subpackage is one game with a ``make(**kwargs) -> Domain`` factory,
-registered in `distill.registry.BUILTIN_DOMAINS`.
-
-`distill.domains()` is also the public function listing domain ids. Importing a
-subpackage (``distill.domains.connect4``) makes Python bind this package to the
-attribute ``distill.domains``, replacing the function; so the package itself is
-callable and does the same thing (see docs/design.md).
+Each subpackage is one game with a ``make(**kwargs) -> Domain`` factory, registered
+in `distill.registry.BUILTIN_DOMAINS`; `distill.list_domains()` lists them with the
+installed plugins. A domain imports only the domain contract (`distill.domain`,
+`distill.errors`, `distill.symmetry`, `distill.fileio`) and its own modules.
 """
-
-from __future__ import annotations
-
-import sys
-import types
-
-
-class _CallablePackage(types.ModuleType):
-    def __call__(self) -> list[str]:
-        from distill.registry import domains
-
-        return domains()
-
-
-sys.modules[__name__].__class__ = _CallablePackage

@@ -71,11 +71,14 @@ def test_random_match_counts_and_alternates_colours(ttt):
     result = play_match(
         ttt, RandomPlayer(ttt, "a"), RandomPlayer(ttt, "b"), 10, np.random.default_rng(0)
     )
-    assert result.total == 10 == len(result.games)
-    assert sorted(first for first, _ in result.games) == [False] * 5 + [True] * 5
-    for _, moves in result.games:
-        game = distill.Position(ttt).play_all(moves)  # every recorded game is legal and over
-        assert game.is_over
+    assert result.total == 10 == len(result.records)
+    assert [r.a_colour for r in result.records] == [0, 1] * 5
+    assert [r.number for r in result.records] == list(range(1, 11))
+    for record in result.records:
+        game = distill.Position(ttt).play_all(list(record.moves))  # legal and over
+        assert game.is_over and record.reason == "end"
+        value_for_0 = game.value if game.to_play == 0 else -game.value
+        assert record.outcome == value_for_0
 
 
 def test_random_openings_start_colour_swapped_pairs(ttt):
@@ -83,8 +86,9 @@ def test_random_openings_start_colour_swapped_pairs(ttt):
     openings = random_openings(ttt, 3, 2, rng)
     assert len(openings) == 3 and all(len(o) == 2 for o in openings)
     result = play_match(ttt, OraclePlayer(ttt), OraclePlayer(ttt, "b"), 6, rng, openings=openings)
-    for g, (a_first, moves) in enumerate(result.games):
-        assert moves[:2] == openings[g // 2] and a_first == (g % 2 == 0)
+    for g, record in enumerate(result.records):
+        assert list(record.moves[:2]) == openings[g // 2] and record.a_colour == g % 2
+        assert record.opening == 2
 
 
 def test_oracle_never_loses_a_match_and_beats_random(ttt):
@@ -105,7 +109,7 @@ def test_never_loses_accepts_the_oracle_and_rejects_random(ttt):
 def test_search_player_takes_an_immediate_win(ttt):
     player = SearchPlayer(ttt, RolloutEvaluator(ttt), SearchConfig(), 200)
     game = distill.Position(ttt).play_all(["1", "4", "2", "5"])  # X to move: 3 wins
-    move = player.select(game.store, np.zeros(1, np.int64), np.random.default_rng(0))
+    move = player.select([game], np.random.default_rng(0))
     assert int(move[0]) == 2
 
 
@@ -125,10 +129,10 @@ def test_position_files_round_trip_and_pons_lines(tmp_path, ttt):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("1x 0", "p.txt:2: tictactoe: move 'x'"),
+        ("1x 0", "p.txt:2: move 2 of '1x': tictactoe: move 'x'"),
         ("11", "p.txt:2: tictactoe: illegal action 1"),
         ("15 1 2", "p.txt:2: expected 1 or 9 scores, got 2"),
-        ("14253", "p.txt:2: position 14253 is already over"),
+        ("14253", "p.txt:2: position '14253' is already over"),
     ],
 )
 def test_bad_position_lines_name_file_and_line(tmp_path, ttt, line, message):
@@ -155,11 +159,11 @@ def test_position_sets_are_scored_bucketed_and_cached(tmp_path, ttt):
 def test_shipped_connect4_sets_are_full_in_range_and_re_solve(bucket):
     """200 positions per bucket in its stone range, the same lines as the seeded stream,
     and the scores of a few (the cheaper ones: 10+ stones) agree with a fresh solve."""
-    from distill.arena.positions import BUCKETS, random_lines
+    from distill.arena.positions import random_lines
     from distill.solve import solve_moves
 
     c4 = distill.make("connect4")
-    low, high = BUCKETS["connect4"][bucket]
+    low, high = c4.eval_buckets[bucket]
     shipped = position_set(c4, bucket, 1000, seed=0)
     assert len(shipped) == 200 and all(low <= len(p.moves) <= high for p in shipped)
     stream = random_lines(c4, 200, low, high, np.random.default_rng([0, low, high]))

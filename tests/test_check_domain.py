@@ -23,7 +23,7 @@ from distill.testing import CheckReport, DomainCheckError, check_domain
 # -- every built-in domain passes ------------------------------------------------------
 
 
-@pytest.mark.parametrize("domain_id", registry.domains())
+@pytest.mark.parametrize("domain_id", registry.list_domains())
 def test_builtin_domains_pass(domain_id):
     domain = distill.make(domain_id)
     games = int(np.clip(600 // domain.max_moves, 2, 20))  # keeps long games (Go) quick

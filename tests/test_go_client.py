@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from distill.domains.go.gtp_client import GtpClient, GtpError
+from distill.gtp.client import GtpClient, GtpError
 
 FAKE_ENGINE = textwrap.dedent(
     """

@@ -13,18 +13,20 @@ from pathlib import Path
 import pytest
 
 import distill
+from distill.arena.players import RandomPlayer, SearchPlayer
+from distill.arena.specs import ROLLOUT_DEFAULTS
 from distill.domains.go import GoDomain
-from distill.domains.go.gtp_analysis import serve
-from distill.domains.go.gtp_engine import GtpEngine
-from distill.domains.go.gtp_protocol import format_reply, parse_command, preprocess
-from distill.domains.go.gtp_rollouts import LightRolloutEvaluator
-from distill.players import MctsPlayer, RandomPlayer
+from distill.domains.go.rollouts import LightRolloutEvaluator
+from distill.gtp.analysis import serve
+from distill.gtp.engine import GtpEngine
+from distill.gtp.protocol import format_reply, parse_command, preprocess
+from distill.search import SearchConfig
 
 REPLY = re.compile(r"^([=?])(\d*)(?: (.*))?$", re.S)
 
 
 def random_engine(**kwargs: object) -> GtpEngine:
-    return GtpEngine(lambda domain: RandomPlayer(seed=7), **kwargs)  # type: ignore[arg-type]
+    return GtpEngine(lambda domain: RandomPlayer(domain), seed=7, **kwargs)  # type: ignore[arg-type]
 
 
 def session(engine: GtpEngine, script: str | Iterator[str]) -> list[str]:
@@ -182,12 +184,12 @@ def _slow_script(lines: list[str], pause: float) -> Iterator[str]:
 
 @pytest.mark.parametrize("command", ["lz-analyze", "kata-analyze"])
 def test_analysis_streams_until_the_next_command(command: str) -> None:
-    def factory(domain: GoDomain) -> MctsPlayer:
-        evaluator = LightRolloutEvaluator(domain)
-        return MctsPlayer(domain, simulations=24, seed=3, evaluator=evaluator)
+    def factory(domain: GoDomain) -> SearchPlayer:
+        config = SearchConfig(**ROLLOUT_DEFAULTS)
+        return SearchPlayer(domain, LightRolloutEvaluator(domain), config, 24)
 
-    engine = GtpEngine(factory, size=5)
-    engine.player.analyze(engine.position)  # type: ignore[attr-defined]  # compile/load first
+    engine = GtpEngine(factory, size=5, seed=3)
+    engine.player.analyze(engine.position, engine.rng)  # type: ignore[attr-defined]  # compile
     script = ["play b c3", f"5 {command} w interval 5 maxmoves 4", "name"]
     replies = session(engine, _slow_script(script, pause=0.5))
     assert replies[0] == "="

@@ -15,10 +15,10 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distill.domains.go.gtp_analysis import serve
-from distill.domains.go.gtp_engine import CORE_COMMANDS, EXTENSION_COMMANDS, GtpEngine
-from distill.domains.go.gtp_protocol import parse_command
-from distill.players import RandomPlayer
+from distill.arena.players import RandomPlayer
+from distill.gtp.analysis import serve
+from distill.gtp.engine import CORE_COMMANDS, EXTENSION_COMMANDS, GtpEngine
+from distill.gtp.protocol import parse_command
 
 REPLY = re.compile(r"[=?]\d*( [^\n]*)?(\n[^\n]+)*")
 NAMES = [n for n in CORE_COMMANDS + EXTENSION_COMMANDS if n != "quit"] + [
@@ -76,7 +76,7 @@ command_line = st.one_of(
 
 
 def run_script(lines: list[str]) -> list[str]:
-    engine = GtpEngine(lambda domain: RandomPlayer(seed=0), size=5)
+    engine = GtpEngine(lambda domain: RandomPlayer(domain), size=5)
     out = io.StringIO()
     flat = [piece for line in lines for piece in line.replace("\r", "\n").split("\n")]
     serve(engine, io.StringIO("\n".join(flat) + "\nprotocol_version\n"), out)

@@ -1,10 +1,12 @@
-"""Guards the Go referee and its players: player specs, forfeits on illegal moves and engine
-failures, resignation, colour alternation and result files of `play_match`, the GTP player's
-board sync, light playouts, and full games of `distill match` against GNU Go (when installed)
-and of `distill gtp` as a subprocess engine."""
+"""Guards the match runner on Go and the players it referees: player specs, forfeits on
+illegal moves and engine failures, resignation, Tromp-Taylor scoring, colour alternation and
+result files (SGF) of `play_match`, the GTP player's board sync, light playouts, and full
+games of `distill match` against GNU Go (when installed) and of `distill gtp` as a
+subprocess engine."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shlex
 import sys
@@ -15,19 +17,21 @@ import numpy as np
 import pytest
 
 import distill
+from distill.arena.match import GameRecord, play_match
+from distill.arena.players import RESIGN, RandomPlayer
+from distill.arena.results import MatchWriter, summary, wilson_interval
+from distill.arena.specs import make_player
 from distill.cli import main
 from distill.domain import Position
 from distill.domains.go import board_array
-from distill.domains.go.gtp_client import GNUGO
-from distill.domains.go.gtp_rollouts import (
+from distill.domains.go.rollouts import (
     LightRolloutEvaluator,
     is_own_eye,
     light_playout,
     tactical_move,
 )
-from distill.domains.go.match import play_game, play_match, summary, wilson_interval
 from distill.errors import ConfigError, DistillError
-from distill.players import RESIGN, RandomPlayer, make_player
+from distill.gtp.client import GNUGO
 
 _skip_without_gnugo = pytest.mark.skipif(
     not Path(GNUGO).exists(), reason=f"GNU Go is not installed at {GNUGO}: apt-get install gnugo"
@@ -45,15 +49,18 @@ DISTILL_GTP = f"gtp:{shlex.quote(sys.executable)} -m distill.cli gtp --player ra
 class Scripted:
     """Plays the given actions in order, then whatever `then` says (an action or an error)."""
 
+    max_batch = 1
+
     def __init__(self, name: str, actions: list[int], then: int | Exception) -> None:
         self.name, self.actions, self.then = name, list(actions), then
 
-    def genmove(self, position: Position) -> int:
+    def select(self, positions: list[Position], rng: np.random.Generator) -> np.ndarray:
+        assert len(positions) == 1
         if self.actions:
-            return self.actions.pop(0)
+            return np.array([self.actions.pop(0)])
         if isinstance(self.then, Exception):
             raise self.then
-        return self.then
+        return np.array([self.then])
 
     def reset(self) -> None:
         pass
@@ -62,75 +69,90 @@ class Scripted:
         pass
 
 
+def play_one(go: distill.Domain, black: Scripted, white: Scripted) -> GameRecord:
+    """One game, `black` as A (colour 0), refereed by the match runner."""
+    return play_match(go, black, white, 1, np.random.default_rng(0)).records[0]
+
+
 def test_specs_build_players_and_reject_mistakes() -> None:
     go = distill.make("go", size=9)
-    assert isinstance(make_player("random:seed=4", go), RandomPlayer)
+    assert isinstance(make_player("random", go), RandomPlayer)
     assert make_player("mcts:sims=8,rollout=uniform,c_init=2", go).name == "mcts8"
     for spec, message in [
         ("alphago", "unknown kind"),
         (r"random:sed=1", r"unknown option\(s\) sed"),
         ("mcts:sims=many", "sims must be an integer"),
-        ("mcts:rollout=heavy", "rollout must be one of"),
+        ("mcts:rollout=heavy", "rollout must be 'default' or 'uniform'"),
         ("mcts:sims", "is not key=value"),
         ("gnugo:level=11", "level must be 0..10"),
         ("gtp:", "no engine command"),
         ("gtp:'unterminated", "cannot split"),
-        ("mcts:rollout=uniform,prior=uniform", "need rollout=light"),
+        ("mcts:rollout=uniform,prior=uniform", r"unknown option\(s\) prior"),
+        ("mcts:tactics=2", "tactics must be 0 or 1"),
+        ("mcts:flavour=1", "unexpected keyword argument 'flavour'"),
+        ("oracle", "has no exact solver"),
     ]:
-        with pytest.raises(ConfigError, match=message):
+        with pytest.raises(DistillError, match=message):
             make_player(spec, go)
-    with pytest.raises(ConfigError, match="light rollouts are for Go"):
-        make_player("mcts:rollout=light", distill.make("tictactoe"))
+    with pytest.raises(ConfigError, match=r"unknown option\(s\) prior"):
+        make_player("mcts:prior=uniform", distill.make("tictactoe"))  # no light rollouts
 
 
 def test_illegal_move_forfeits_with_a_note() -> None:
     go = distill.make("go", size=5)
     black = Scripted("cheater", [12, 12], then=0)  # C3, then C3 again: occupied
     white = Scripted("honest", [0], then=24)
-    position, ending = play_game(go, black, white)
-    assert (ending.winner, ending.result, ending.reason) == ("W", "W+F", "illegal move")
-    assert (
-        ending.note == "cheater played illegal move C3 at move 3 (occupied or suicide or superko)"
-    )
-    assert position.history == [12, 0]
-    _, ending = play_game(go, Scripted("b", [], then=99), white)
-    assert ending.note.endswith("illegal move 99 at move 1 (off the board)")
+    record = play_one(go, black, white)
+    assert (record.outcome, record.result, record.reason) == (-1.0, "W+F", "illegal move")
+    assert record.note == "cheater played illegal move C3 at move 3"
+    assert record.moves == (12, 0)
+    record = play_one(go, Scripted("b", [], then=99), white)
+    assert record.note.endswith("illegal move 99 at move 1")
 
 
 def test_engine_failure_and_resignation_end_the_game() -> None:
     go = distill.make("go", size=5)
     crash = Scripted("crashy", [12], then=DistillError("engine died"))
-    _, ending = play_game(go, Scripted("b", [6, 7], then=RESIGN), crash)
-    assert (ending.result, ending.reason) == ("B+F", "engine error")
-    assert "crashy failed at move 4: engine died" in ending.note
-    _, ending = play_game(go, Scripted("b", [6], then=RESIGN), Scripted("w", [12], then=0))
-    assert (ending.winner, ending.result, ending.reason) == ("W", "W+R", "resign")
+    record = play_one(go, Scripted("b", [6, 7], then=RESIGN), crash)
+    assert (record.result, record.reason) == ("B+F", "engine error")
+    assert "crashy failed at move 4: engine died" in record.note
+    record = play_one(go, Scripted("b", [6], then=RESIGN), Scripted("w", [12], then=0))
+    assert (record.outcome, record.result, record.reason) == (-1.0, "W+R", "resign")
 
 
 def test_two_passes_are_scored_by_tromp_taylor() -> None:
     go = distill.make("go", size=5, komi=0.5)
-    position, ending = play_game(go, Scripted("b", [12, 25], then=25), Scripted("w", [25], then=25))
-    assert (ending.winner, ending.result, ending.reason) == ("B", "B+24.5", "score")
-    assert len(position.history) == 3
+    record = play_one(go, Scripted("b", [12, 25], then=25), Scripted("w", [25], then=25))
+    assert (record.outcome, record.result, record.reason) == (1.0, "B+24.5", "end")
+    assert len(record.moves) == 3 and record.score == 24.5
 
 
 def test_play_match_alternates_colours_and_writes_results(tmp_path: Path) -> None:
-    go = distill.make("go", size=5, max_moves=60)
-    records = play_match(
+    go = distill.make("go", size=5)
+    writer = MatchWriter(go, tmp_path, ("r1", "r2"))
+    result = play_match(
         go,
-        RandomPlayer(seed=1, name="r1"),
-        RandomPlayer(seed=2, name="r2"),
-        games=3,
-        out_dir=tmp_path,
+        RandomPlayer(go, name="r1"),
+        RandomPlayer(go, name="r2"),
+        3,
+        np.random.default_rng(1),
+        max_moves=60,
+        on_game=writer,
     )
-    assert [(r.black, r.white) for r in records] == [("r1", "r2"), ("r2", "r1"), ("r1", "r2")]
+    records = writer.records
+    assert records == [
+        dataclasses.replace(r, file=f"game-{r.number:03d}.sgf") for r in result.records
+    ]
+    assert [r.players for r in records] == [("r1", "r2"), ("r2", "r1"), ("r1", "r2")]
     for record in records:
-        assert (tmp_path / record.sgf).read_bytes().startswith(b"(;")
-        assert record.result in ("0", f"{record.winner}+{abs(record.score):g}")
+        assert (tmp_path / record.file).read_bytes().startswith(b"(;")
+        assert record.score is not None
+        winner = "B" if record.outcome > 0 else "W"
+        assert record.result in ("0", f"{winner}+{abs(record.score):g}")
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["players"] == ["r1", "r2"] and len(data["games"]) == 3
     rows = (tmp_path / "results.csv").read_text().strip().split("\n")
-    assert rows[0].startswith("number,black,white,winner,result") and len(rows) == 4
+    assert rows[0].startswith("number,players,a_colour,outcome,reason,result") and len(rows) == 4
     table = summary(records, ("r1", "r2"))
     assert sum(int(row["wins"]) for row in table) + int(table[0]["draws"]) == 3  # type: ignore[call-overload]
     low, high = wilson_interval(0.5, 10)
@@ -166,7 +188,7 @@ def test_tactical_playout_moves_capture_and_escape() -> None:
     assert go.format_action(tactical_move(position.store[0])) == "C2"
     assert tactical_move(go.initial().store[0]) == -1  # no last move
     spec = "mcts:sims=8,prior=uniform,tactics=0"
-    evaluator = make_player(spec, go)._evaluator  # type: ignore[attr-defined]
+    evaluator = make_player(spec, go).evaluator  # type: ignore[attr-defined]
     assert (evaluator.prior, evaluator.tactics) == ("uniform", False)
 
 
@@ -213,8 +235,8 @@ def test_distill_gtp_plays_a_full_game_against_gnugo_through_match(
     assert code == 0
     data = json.loads((tmp_path / "results.json").read_text())
     game = data["games"][0]
-    assert game["reason"] in ("score", "move cap") and game["moves"] > 10, game
-    assert game["winner"] == "W"  # a random player does not beat GNU Go
+    assert game["reason"] in ("end", "move cap") and game["moves"] > 10, game
+    assert game["outcome"] == -1.0  # a random player (black) does not beat GNU Go
     assert (tmp_path / "game-001.sgf").exists()
     assert "win rate" in capsys.readouterr().out
 

@@ -1,8 +1,8 @@
 """Guards the Go rules against independent references, move by move, on a few dozen
 random games: GNU Go over GTP (legal points via all_legal, acceptance of every move,
 stones via list_stones) and PettingZoo go_v5 (action mask and board). Any disagreement
-fails; superko-only differences are counted apart (see distill.domains.go.validate).
-The full run is benchmarks/validate_go_rules.py."""
+fails; superko-only differences are counted apart (see distill.gtp.validate_rules).
+The full run is `distill bench go-rules`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from distill.domains.go.gtp_client import GNUGO
+from distill.gtp.client import GNUGO
 
 needs_gnugo = pytest.mark.skipif(
     not os.path.exists(GNUGO), reason=f"GNU Go not installed at {GNUGO} (apt-get install gnugo)"
@@ -24,7 +24,7 @@ needs_gnugo = pytest.mark.skipif(
 @pytest.mark.gnugo
 @pytest.mark.parametrize(("size", "games"), [(5, 30), (9, 8), (19, 1)])
 def test_engine_agrees_with_gnugo(size, games):
-    from distill.domains.go.validate import validate_gnugo
+    from distill.gtp.validate_rules import validate_gnugo
 
     report = validate_gnugo(size, games, seed=size)
     assert report.games == games and report.moves > games
@@ -35,7 +35,7 @@ def test_engine_agrees_with_gnugo(size, games):
 def test_engine_agrees_with_pettingzoo_go_v5(size, games):
     # go_v5 keeps its board size in module globals: use a fresh process per size.
     code = (
-        "import json, sys; from distill.domains.go.validate import validate_pettingzoo; "
+        "import json, sys; from distill.gtp.validate_rules import validate_pettingzoo; "
         f"r = validate_pettingzoo({size}, {games}, seed={size}); "
         "print(json.dumps([r.games, r.moves, r.disagreements, r.details]))"
     )

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from distill.errors import CorruptFileError, DistillError
+from distill.flywheel.loop import load_run_recipe, train
+from distill.flywheel.run_dir import RunDir, RunState
 from distill.learn import read_checkpoint
-from distill.loop import load_run_recipe, train
 from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
 from distill.replay import read_shard
-from distill.run_dir import RunDir, RunState
 
 SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "tictactoe-smoke.yaml"
 TINY = [

@@ -31,7 +31,7 @@ EXPECTED_WARNINGS = (
 PETTINGZOO_IDS = ["pettingzoo:tictactoe_v3", "pettingzoo:connect_four_v3"]
 
 
-@pytest.mark.parametrize("domain_id", registry.domains() + PETTINGZOO_IDS)
+@pytest.mark.parametrize("domain_id", registry.list_domains() + PETTINGZOO_IDS)
 def test_every_domain_passes_the_pettingzoo_api_test(domain_id, capsys):
     domain = distill.make(domain_id)
     env = pettingzoo_env(domain, render_mode="ansi")

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 import torch
 
+from distill.flywheel.loop import train
+from distill.flywheel.run_dir import RunDir
 from distill.learn import read_checkpoint
-from distill.loop import train
 from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
-from distill.run_dir import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "recipes" / "tictactoe-smoke.yaml"

@@ -13,10 +13,10 @@ from distill.domains.tictactoe import kernels as ttt
 from distill.errors import ConfigError, DistillError, ShapeError
 from distill.search import RolloutEvaluator, SearchConfig, Searcher, uniform_evaluator
 from distill.search import tree as tree_mod
+from distill.search.fixed_evaluators import HashEvaluator
 from distill.search.gumbel import considered_visit_table
 from distill.search.root import choose_by_visits
 from distill.search.steps import backup
-from distill.search.testing import HashEvaluator
 
 TREE_FIELDS = (
     "node_visits",

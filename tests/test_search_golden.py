@@ -17,7 +17,7 @@ import pytest
 
 import distill
 from distill.search import SearchConfig, Searcher
-from distill.search.testing import HashEvaluator
+from distill.search.fixed_evaluators import HashEvaluator
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 VARIANTS: dict[str, dict[str, object]] = {

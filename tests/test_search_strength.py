@@ -14,7 +14,7 @@ from distill.domains.connect4 import solver as c4_solver
 from distill.domains.connect4.positions import random_positions
 from distill.domains.tictactoe import solver as ttt_solver
 from distill.search import RolloutEvaluator, SearchConfig, Searcher
-from distill.search.testing import SolverEvaluator
+from distill.search.fixed_evaluators import SolverEvaluator
 
 
 def outcome_class(score: int | None) -> int:

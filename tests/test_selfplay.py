@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import distill
+from distill.flywheel.selfplay import SelfPlayWorker, choose_moves, write_shard
 from distill.recipe import SelfPlaySection
 from distill.replay import read_shard
 from distill.search import RolloutEvaluator, SearchConfig, uniform_evaluator
-from distill.selfplay import SelfPlayWorker, choose_moves, write_shard
 
 
 def hashed_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

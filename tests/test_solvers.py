@@ -105,7 +105,7 @@ def test_solve_moves_dispatches_by_domain() -> None:
     late = "2252576253462244111563365343671351441"  # from Pons' Test_L3_R1 (score -1)
     scores = solve_moves("connect4", late)
     assert len(scores) == 7 and max(s for s in scores if s is not None) == -1
-    with pytest.raises(DistillError, match="no exact solver for domain 'go'"):
+    with pytest.raises(DistillError, match="domain 'go' has no exact solver"):
         solve_moves("go", "")
     with pytest.raises(IllegalActionError, match="move 7"):
         solve_moves("connect4", "4444444")
@@ -126,6 +126,8 @@ def test_cli_prints_one_line_of_scores(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_cli_reports_user_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["solve", "connect4", "4x"]) == 2
-    assert "bad character 'x' at position 2" in capsys.readouterr().err
+    assert "move 2 of '4x': connect4: move 'x'" in capsys.readouterr().err
     assert main(["solve", "chess", "1"]) == 2
-    assert "no exact solver" in capsys.readouterr().err
+    assert "unknown domain 'chess'" in capsys.readouterr().err
+    assert main(["solve", "go", "D4"]) == 2
+    assert "domain 'go' has no exact solver" in capsys.readouterr().err

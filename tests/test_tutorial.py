@@ -34,7 +34,7 @@ def test_tutorial_domain_passes_check_domain(nim_on_path):
 
 
 def test_tutorial_plugin_registers_through_entry_point(nim_on_path):
-    assert "nim" in distill.domains()
+    assert "nim" in distill.list_domains()
     game = distill.make("nim").initial().play("3")
     assert str(game) == "18 stones, player 1 to move"
 

@@ -1,31 +1,40 @@
-"""The arena: matches, ratings, exact error rates and the never-loses check.
+"""The arena: players, matches, ratings, exact error rates and the never-loses check.
 
-* `distill.arena.players`: batched players (random, raw policy, search, oracle).
-* `distill.arena.match`: `play_match`, `never_loses`.
+* `distill.arena.players`: the one `Player` protocol and the in-process players
+  (random, raw policy, search, oracle).
+* `distill.arena.specs`: player spec strings (``mcts:sims=400``, ``gnugo:level=5``).
+* `distill.arena.match`: the match runner `play_match` and its `GameRecord`.
+* `distill.arena.results`: record files, results.csv/json, Wilson summaries.
+* `distill.arena.exhaustive`: `never_loses`.
 * `distill.arena.ratings`: Bradley–Terry / Elo with confidence intervals.
-* `distill.arena.positions`: solver-scored position sets bucketed by stones.
+* `distill.arena.positions`: solver-scored position sets bucketed by plies.
 * `distill.arena.evaluate`: error rates and the loop's arena step, `run_arena`.
 """
 
 from __future__ import annotations
 
 from distill.arena.evaluate import choose_on_positions, error_rates, run_arena
-from distill.arena.match import (
-    MatchResult,
-    NeverLosesReport,
-    never_loses,
-    play_match,
-    random_openings,
+from distill.arena.exhaustive import NeverLosesReport, never_loses
+from distill.arena.match import GameRecord, MatchResult, play_match, random_openings
+from distill.arena.players import (
+    RESIGN,
+    OraclePlayer,
+    Player,
+    PolicyPlayer,
+    RandomPlayer,
+    SearchPlayer,
 )
-from distill.arena.players import OraclePlayer, PolicyPlayer, RandomPlayer, SearchPlayer
-from distill.arena.positions import BUCKETS, ScoredPosition, position_set, read_positions
+from distill.arena.positions import ScoredPosition, position_set, read_positions
 from distill.arena.ratings import Rating, bradley_terry
+from distill.arena.specs import make_player
 
 __all__ = [
-    "BUCKETS",
+    "RESIGN",
+    "GameRecord",
     "MatchResult",
     "NeverLosesReport",
     "OraclePlayer",
+    "Player",
     "PolicyPlayer",
     "RandomPlayer",
     "Rating",
@@ -34,6 +43,7 @@ __all__ = [
     "bradley_terry",
     "choose_on_positions",
     "error_rates",
+    "make_player",
     "never_loses",
     "play_match",
     "position_set",

@@ -29,11 +29,11 @@ def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
     """
     import torch
 
+    from distill.flywheel.generation import Learner
+    from distill.flywheel.loop import load_run_recipe
+    from distill.flywheel.run_dir import RunDir
     from distill.learn import load_checkpoint
-    from distill.loop import load_run_recipe
     from distill.registry import make
-    from distill.run_dir import RunDir
-    from distill.steps import Learner
 
     run = RunDir.open(run_dir)
     state = run.read_state()

@@ -20,15 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from distill.arena.match import never_loses, play_match, random_openings, replay_lines
+from distill.arena.exhaustive import never_loses
+from distill.arena.match import play_match, random_openings, replay_lines
 from distill.arena.players import (
-    ArenaPlayer,
     OraclePlayer,
+    Player,
     PolicyPlayer,
     RandomPlayer,
     SearchPlayer,
 )
-from distill.arena.positions import BUCKETS, ScoredPosition, position_set
+from distill.arena.positions import ScoredPosition, position_set
 from distill.arena.ratings import bradley_terry
 from distill.domain import Domain
 from distill.recipe import Recipe, derive
@@ -54,17 +55,15 @@ def error_rates(positions: list[ScoredPosition], moves: np.ndarray) -> dict[str,
 
 
 def choose_on_positions(
-    domain: Domain, player: ArenaPlayer, positions: list[ScoredPosition], rng: np.random.Generator
+    domain: Domain, player: Player, positions: list[ScoredPosition], rng: np.random.Generator
 ) -> np.ndarray:
     """int64[N]: the move `player` picks in each position (one batched call)."""
-    store = replay_lines(domain, [list(p.moves) for p in positions])
-    return player.select(store, np.arange(len(positions), dtype=np.int64), rng)
+    return player.select(replay_lines(domain, [p.moves for p in positions]), rng)
 
 
 def has_oracle(domain: Domain) -> bool:
-    from distill.solve import SOLVERS
-
-    return domain.name in SOLVERS
+    """Whether the domain offers an exact solver (`Domain.solver`)."""
+    return domain.solver is not None
 
 
 def run_arena(
@@ -104,7 +103,7 @@ def run_arena(
     if results and any(j == 0 for _, j, _, _ in results):
         search_rating = bradley_terry(names, results, anchor=0)[1]
         metrics["elo"], metrics["elo_ci95"] = search_rating.elo, search_rating.ci95
-    if arena.error_positions and has_oracle(domain) and domain.name in BUCKETS:
+    if arena.error_positions and has_oracle(domain) and domain.eval_buckets:
         metrics.update(
             _bucket_errors(
                 domain,
@@ -122,7 +121,7 @@ def run_arena(
     return metrics
 
 
-def _opponent(kind: str, domain: Domain, recipe: Recipe, previous: Any) -> ArenaPlayer | None:
+def _opponent(kind: str, domain: Domain, recipe: Recipe, previous: Any) -> Player | None:
     if kind == "random":
         return RandomPlayer(domain)
     if kind == "oracle":
@@ -135,7 +134,7 @@ def _opponent(kind: str, domain: Domain, recipe: Recipe, previous: Any) -> Arena
 
 def _bucket_errors(
     domain: Domain,
-    players: dict[str, ArenaPlayer],
+    players: dict[str, Player],
     n: int,
     seed: int,
     rng: np.random.Generator,
@@ -143,7 +142,7 @@ def _bucket_errors(
 ) -> dict[str, float]:
     """Error rates per (player, bucket), keys like ``search_err_middle`` / ``..._blunder_``."""
     out: dict[str, float] = {}
-    for bucket in BUCKETS[domain.name]:
+    for bucket in domain.eval_buckets or {}:
         positions = position_set(domain, bucket, n, seed, cache_dir)
         for name, player in players.items():
             rates = error_rates(positions, choose_on_positions(domain, player, positions, rng))

@@ -1,44 +1,105 @@
-"""Matches between batched players, and the exhaustive never-loses check.
+"""The match runner: N games between two players, for the arena and for ``distill match``.
 
-`play_match` plays N games between two `ArenaPlayer`s at once (half with each
-colour), asking each player to move in all the games where it is to move with
-one batched call. `never_loses` walks every line of play in which the opponent
-tries *every* legal move and the player answers with its own (deterministic)
-choice, for both colours: if no line ends in a loss, the player does not lose
-against minimax (nor anything else) from any opening. That is feasible for
-tic-tac-toe-sized games only.
+`play_match` keeps up to ``concurrency`` games in flight and asks each player to
+move in all the games where it is to move with one `Player.select` call, so
+in-process players (network, search) play every game of a match as one batch
+while an external engine (``max_batch = 1``) plays them one after another.
+Player A takes colour 0 in games 1, 3, 5, ... and colour 1 in games 2, 4, ...;
+with `openings`, games 2k-1 and 2k both start after openings[k-1] (the same
+opening with colours swapped, so deterministic players do not repeat one game).
+
+Every move is checked in our rules before it is played: an illegal move, or a
+player that fails (`DistillError`, e.g. an engine that crashed or timed out),
+forfeits the game with a note saying which move and why; `RESIGN` gives it up.
+A game ends when the domain says it is over, or at the move cap (then scored by
+the domain's ``final_score`` where it offers one, else a draw). Each finished game
+becomes a `GameRecord`; `distill.arena.results` writes and summarizes them.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from distill.arena.players import ArenaPlayer
-from distill.domain import Domain
+from distill.arena.players import RESIGN, Player, max_batch
+from distill.domain import Domain, Position
+from distill.errors import DistillError
+
+#: How a game ended (`GameRecord.reason`).
+END, MOVE_CAP, RESIGNED, ILLEGAL, ENGINE_ERROR = (
+    "end",
+    "move cap",
+    "resign",
+    "illegal move",
+    "engine error",
+)
+
+
+@dataclass(frozen=True)
+class GameRecord:
+    """One finished game of a match.
+
+    Attributes:
+        number: 1-based game number in the match.
+        players: labels of the players of colour 0 and colour 1 (Go: black, white).
+        a_colour: the colour (0 or 1) player A had.
+        outcome: the result for colour 0: +1 win, 0 draw, -1 loss.
+        reason: `END`, `MOVE_CAP`, `RESIGNED`, `ILLEGAL` or `ENGINE_ERROR`.
+        result: SGF-style result with the domain's player names: ``B+3.5``, ``W+R``
+            (resignation), ``X+F`` (forfeit), ``O+`` (a win without a score), ``0`` (draw).
+        moves: the actions played, opening included.
+        opening: how many of `moves` were the given opening.
+        score: the domain's final score for colour 0 (`Domain.final_score`), if offered.
+        seconds: wall time of the game.
+        note: why a game ended early (the forfeit's cause, who resigned).
+        file: name of the saved game record ("" when not saved).
+    """
+
+    number: int
+    players: tuple[str, str]
+    a_colour: int
+    outcome: float
+    reason: str
+    result: str
+    moves: tuple[int, ...]
+    opening: int = 0
+    score: float | None = None
+    seconds: float = 0.0
+    note: str = ""
+    file: str = ""
+
+    @property
+    def a_outcome(self) -> float:
+        """The result for player A: +1 win, 0 draw, -1 loss."""
+        return self.outcome if self.a_colour == 0 else -self.outcome
 
 
 @dataclass
 class MatchResult:
-    """Results of player A against player B, from A's view.
-
-    Attributes:
-        wins, draws, losses: games A won, drew, lost.
-        games: (a_first, moves) per game in game order, moves as action lists.
-    """
+    """Results of player A against player B, from A's view."""
 
     a: str
     b: str
-    wins: int = 0
-    draws: int = 0
-    losses: int = 0
-    games: list[tuple[bool, list[int]]] = field(default_factory=list)
+    records: list[GameRecord] = field(default_factory=list)
+
+    @property
+    def wins(self) -> int:
+        return sum(r.a_outcome > 0 for r in self.records)
+
+    @property
+    def draws(self) -> int:
+        return sum(r.a_outcome == 0 for r in self.records)
+
+    @property
+    def losses(self) -> int:
+        return sum(r.a_outcome < 0 for r in self.records)
 
     @property
     def total(self) -> int:
-        return self.wins + self.draws + self.losses
+        return len(self.records)
 
     @property
     def score(self) -> float:
@@ -46,62 +107,171 @@ class MatchResult:
         return (self.wins + 0.5 * self.draws) / max(self.total, 1)
 
 
+@dataclass
+class _Game:
+    """A game in flight."""
+
+    number: int
+    position: Position
+    a_colour: int
+    opening: int
+    start: float
+
+
+@dataclass(frozen=True)
+class _Ending:
+    winner: int | None  # colour, None = draw / scored
+    reason: str
+    note: str = ""
+
+
 def play_match(
     domain: Domain,
-    a: ArenaPlayer,
-    b: ArenaPlayer,
+    a: Player,
+    b: Player,
     num_games: int,
     rng: np.random.Generator,
     *,
+    openings: Sequence[Sequence[int]] | None = None,
     max_moves: int | None = None,
-    openings: list[list[int]] | None = None,
+    labels: tuple[str, str] | None = None,
+    on_game: Callable[[GameRecord], None] | None = None,
 ) -> MatchResult:
-    """Play `num_games` games (A first in the even-numbered ones) and count A's results.
+    """Play `num_games` games between A and B (see the module docstring).
 
-    openings: games 2k and 2k+1 start after the moves openings[k] (the same opening with
-    colours swapped: deterministic players otherwise repeat one game pair); None = from
-    the initial position. A game reaching `max_moves` plies (default: the domain's
-    bound) counts as a draw.
+    Args:
+        openings: games 2k-1 and 2k start after openings[k-1] (cycled); None = from the
+            initial position. Opening moves must be legal and must not end the game.
+        max_moves: move cap in plies (default and upper bound: the domain's `max_moves`).
+        labels: names of A and B in the records (default: the players' names).
+        on_game: called with each finished game's record (progress, files).
     """
-    result = MatchResult(a.name, b.name)
-    if num_games == 0:
-        return result
-    cap = max_moves or domain.max_moves
-    rows = np.arange(num_games, dtype=np.int64)
-    moves: list[list[int]] = [list(openings[g // 2]) if openings else [] for g in rows]
-    store = replay_lines(domain, moves)
-    a_first = rows % 2 == 0
-    active = np.ones(num_games, dtype=np.bool_)
-    while active.any():
-        live = rows[active]
-        to_play = domain.to_play(store, live)
-        a_moves = a_first[live] == (to_play == 0)
-        actions = np.empty(live.shape[0], dtype=np.int64)
-        for player, pick in ((a, a_moves), (b, ~a_moves)):
-            if pick.any():
-                actions[pick] = player.select(store, live[pick], rng)
-        domain.step(store, live, store, live, actions)
-        for g, action in zip(live, actions, strict=True):
-            moves[g].append(int(action))
-        done, value = domain.terminal(store, live)
-        last_to_play = domain.to_play(store, live)
-        for k, g in enumerate(live):
-            if not done[k] and len(moves[g]) < cap:
+    label_a, label_b = labels or (a.name, b.name)
+    result = MatchResult(label_a, label_b)
+    cap = min(max_moves or domain.max_moves, domain.max_moves)
+    limits = [n for n in (max_batch(a), max_batch(b)) if n is not None]
+    concurrency = max(1, min([num_games, *limits]))
+    in_flight: list[_Game] = []
+    started = 0
+    while in_flight or started < num_games:
+        while len(in_flight) < concurrency and started < num_games:
+            in_flight.append(_start(domain, started + 1, openings, (a, b)))
+            started += 1
+        for player, is_a in ((a, True), (b, False)):
+            turn = [g for g in in_flight if (g.position.to_play == g.a_colour) == is_a]
+            if not turn:
                 continue
-            active[g] = False
-            a_to_play = a_first[g] == (last_to_play[k] == 0)
-            a_value = (value[k] if a_to_play else -value[k]) if done[k] else 0.0
-            _count(result, a_value)
-    result.games = [(bool(a_first[g]), moves[g]) for g in rows]
+            for game, ending in zip(turn, _moves(player, turn, rng, cap), strict=True):
+                if ending is None:
+                    continue
+                in_flight.remove(game)
+                record = _record(domain, game, ending, (label_a, label_b))
+                result.records.append(record)
+                if on_game is not None:
+                    on_game(record)
+    result.records.sort(key=lambda r: r.number)
     return result
+
+
+def _start(
+    domain: Domain,
+    number: int,
+    openings: Sequence[Sequence[int]] | None,
+    players: tuple[Player, Player],
+) -> _Game:
+    """Game `number` (1-based): reset both players and play its opening."""
+    for player in players:
+        player.reset()
+    position = Position(domain)
+    opening: Sequence[int] = openings[((number - 1) // 2) % len(openings)] if openings else ()
+    position.play_all(list(opening))
+    if position.is_over:
+        raise DistillError(f"opening {domain.format_moves(list(opening))} ends the game")
+    a_colour = 0 if number % 2 == 1 else 1
+    return _Game(number, position, a_colour, len(opening), time.perf_counter())
+
+
+def _moves(
+    player: Player, games: list[_Game], rng: np.random.Generator, cap: int
+) -> list[_Ending | None]:
+    """Ask `player` for its move in every game of `games`, play the legal ones; returns
+    per game how it ended (None = it goes on)."""
+    number = [len(g.position.history) + 1 for g in games]
+    try:
+        actions = player.select([g.position for g in games], rng)
+    except DistillError as exc:
+        failed = f"{player.name} failed"
+        return [
+            _Ending(1 - g.position.to_play, ENGINE_ERROR, f"{failed} at move {n}: {exc}")
+            for g, n in zip(games, number, strict=True)
+        ]
+    endings: list[_Ending | None] = []
+    for game, action, n in zip(games, actions, number, strict=True):
+        position, mover = game.position, game.position.to_play
+        if int(action) == RESIGN:
+            endings.append(_Ending(1 - mover, RESIGNED, f"{player.name} resigned at move {n}"))
+            continue
+        domain = position.domain
+        if not 0 <= action < domain.num_actions or not position.legal_mask()[action]:
+            shown = domain.format_action(int(action)) if 0 <= action < domain.num_actions else ""
+            note = f"{player.name} played illegal move {shown or int(action)} at move {n}"
+            endings.append(_Ending(1 - mover, ILLEGAL, note))
+            continue
+        position.play(int(action))
+        if position.is_over:
+            endings.append(_Ending(None, END))
+        elif len(position.history) >= cap:
+            endings.append(_Ending(None, MOVE_CAP))
+        else:
+            endings.append(None)
+    return endings
+
+
+def _record(domain: Domain, game: _Game, ending: _Ending, labels: tuple[str, str]) -> GameRecord:
+    """The `GameRecord` of a finished game."""
+    position = game.position
+    score = None
+    if domain.final_score is not None:
+        score = float(domain.final_score(position.store[0]))
+    if ending.winner is not None:
+        outcome = 1.0 if ending.winner == 0 else -1.0
+    elif ending.reason == END:
+        value = position.value  # for the player to move at the end
+        outcome = value if position.to_play == 0 else -value
+    else:  # move cap: the domain's score decides where it has one
+        outcome = float(np.sign(score)) if score is not None else 0.0
+    players = labels if game.a_colour == 0 else (labels[1], labels[0])
+    return GameRecord(
+        number=game.number,
+        players=players,
+        a_colour=game.a_colour,
+        outcome=float(outcome),
+        reason=ending.reason,
+        result=result_text(domain, outcome, ending.reason, score),
+        moves=tuple(position.history),
+        opening=game.opening,
+        score=score,
+        seconds=round(time.perf_counter() - game.start, 3),
+        note=ending.note,
+    )
+
+
+def result_text(domain: Domain, outcome: float, reason: str, score: float | None) -> str:
+    """SGF-style result (``RE``) of a game, with the domain's player names."""
+    if outcome == 0:
+        return "0"
+    winner = domain.player_names[0 if outcome > 0 else 1]
+    if reason == RESIGNED:
+        return f"{winner}+R"
+    if reason in (ILLEGAL, ENGINE_ERROR):
+        return f"{winner}+F"
+    return f"{winner}+{abs(score):g}" if score is not None else f"{winner}+"
 
 
 def random_openings(
     domain: Domain, count: int, plies: int, rng: np.random.Generator
 ) -> list[list[int]]:
     """`count` openings of `plies` uniformly random moves that do not end the game."""
-    from distill.domain import Position
-
     openings: list[list[int]] = []
     while len(openings) < count:
         game = Position(domain)
@@ -112,108 +282,21 @@ def random_openings(
     return openings
 
 
-def _count(result: MatchResult, a_value: float) -> None:
-    if a_value > 0:
-        result.wins += 1
-    elif a_value < 0:
-        result.losses += 1
-    else:
-        result.draws += 1
-
-
-@dataclass
-class NeverLosesReport:
-    """Outcome of `never_loses`: lines walked and the ones the player lost (as move lists)."""
-
-    lines: int = 0
-    losses: list[list[int]] = field(default_factory=list)
-    draws: int = 0
-    wins: int = 0
-
-    @property
-    def perfect(self) -> bool:
-        return not self.losses
-
-
-def never_loses(
-    domain: Domain, player: ArenaPlayer, rng: np.random.Generator, *, max_lines: int = 100_000
-) -> NeverLosesReport:
-    """Walk all lines where the opponent tries every legal move, for both colours.
-
-    The player answers each frontier position with one batched `select` call per
-    ply. Returns the lines it lost (empty = it never loses from any opening, as
-    either player). Raises ValueError if more than `max_lines` lines are open at once.
-    """
-    report = NeverLosesReport()
-    for player_side in (0, 1):
-        frontier: list[list[int]] = [[]]
-        while frontier:
-            if len(frontier) > max_lines:
-                raise ValueError(f"never_loses: more than {max_lines} open lines; game too big")
-            frontier = _advance(domain, player, player_side, frontier, rng, report)
-    return report
-
-
-def _advance(
-    domain: Domain,
-    player: ArenaPlayer,
-    side: int,
-    frontier: list[list[int]],
-    rng: np.random.Generator,
-    report: NeverLosesReport,
-) -> list[list[int]]:
-    """One ply for every open line: expand the opponent's moves or ask the player."""
-    store = replay_lines(domain, frontier)
-    rows = np.arange(len(frontier), dtype=np.int64)
-    to_play = domain.to_play(store, rows)
-    mine = rows[to_play == side]
-    chosen = player.select(store, mine, rng) if mine.size else np.empty(0, dtype=np.int64)
-    choice = dict(zip(mine.tolist(), chosen.tolist(), strict=True))
-    masks = domain.legal_mask(store, rows)
-    children: list[list[int]] = []
-    for r, line in enumerate(frontier):
-        options = [choice[r]] if r in choice else np.flatnonzero(masks[r]).tolist()
-        children += [[*line, int(a)] for a in options]
-    if not children:
-        return []
-    child_store = replay_lines(domain, children)
-    child_rows = np.arange(len(children), dtype=np.int64)
-    done, value = domain.terminal(child_store, child_rows)
-    movers = domain.to_play(child_store, child_rows)
-    open_lines = []
-    for k, line in enumerate(children):
-        if not done[k]:
-            open_lines.append(line)
-            continue
-        report.lines += 1
-        side_value = value[k] if movers[k] == side else -value[k]
-        if side_value < 0:
-            report.losses.append(line)
-        elif side_value > 0:
-            report.wins += 1
-        else:
-            report.draws += 1
-    return open_lines
-
-
-def replay_lines(domain: Domain, lines: list[list[int]]) -> Any:
-    """A store whose row i holds the position after lines[i]."""
-    store = domain.new_store(len(lines))
-    rows = np.arange(len(lines), dtype=np.int64)
-    domain.reset(store, rows)
-    depth = max((len(line) for line in lines), default=0)
-    for ply in range(depth):
-        live = np.array([i for i, line in enumerate(lines) if len(line) > ply], dtype=np.int64)
-        actions = np.array([lines[i][ply] for i in live], dtype=np.int64)
-        domain.step(store, live, store, live, actions)
-    return store
+def replay_lines(domain: Domain, lines: Sequence[Sequence[int]]) -> list[Position]:
+    """One `Position` per line of moves (each move checked)."""
+    return [Position(domain).play_all(list(line)) for line in lines]
 
 
 __all__ = [
+    "END",
+    "ENGINE_ERROR",
+    "ILLEGAL",
+    "MOVE_CAP",
+    "RESIGNED",
+    "GameRecord",
     "MatchResult",
-    "NeverLosesReport",
-    "never_loses",
     "play_match",
     "random_openings",
     "replay_lines",
+    "result_text",
 ]

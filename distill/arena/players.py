@@ -1,67 +1,161 @@
-"""Batched arena players: each picks moves for many games at once.
+"""Players: anything that picks moves, behind one protocol, for the arena, matches and GTP.
 
-The arena plays many games in parallel, so its players work on a batch of
-positions: ``select(store, idx, rng) -> int64[B]`` returns a legal action for
-the player to move in every ``store[idx[b]]`` (positions are not changed). This
-differs from the one-position `distill.players.Player` protocol (GTP engines,
-``distill match``) on purpose: a network player evaluates all B positions in one
-forward pass, and a search player searches them as one batch.
+A `Player` has a ``name`` and::
 
-Players here: `RandomPlayer`, `PolicyPlayer` (the raw network policy, argmax),
-`SearchPlayer` (the batched search at N simulations, no noise, most visited
-move) and `OraclePlayer` (a uniformly random *optimal* move from the exact
-solver, `distill.solve`). Rngs are passed in and consumed.
+    select(positions, rng) -> int64[B]   a move for the player to move in each position
+    reset()                              a new game starts (forget per-game state)
+    close()                              release processes; unusable afterwards
+
+``select`` never changes the positions (each a `distill.domain.Position`, which
+carries its move history) and may return `RESIGN` for a position. Players that
+work on a batch at once (a network evaluates all B positions in one forward
+pass; the search searches them as one batch) take any B; a player that can only
+follow one game at a time (an external GTP engine) says so with
+``max_batch = 1``, and the match runner (`distill.arena.match`) then plays its
+games one after another. The rng is passed in and consumed; players own none.
+
+Players here:
+
+* `RandomPlayer`: a uniformly random legal move.
+* `PolicyPlayer`: the network's raw policy (argmax over legal moves, no search).
+* `SearchPlayer`: the batched search (`distill.search.Searcher`) at N simulations,
+  with a network or a network-free rollout evaluator (plain MCTS); it can also
+  `SearchPlayer.analyze` one position for GTP analysis output.
+* `OraclePlayer`: a uniformly random optimal move of the domain's exact solver.
+* External GTP engines (GNU Go, any command line): `distill.gtp.players.GtpPlayer`.
+
+`distill.arena.specs.make_player` builds any of them from a spec string.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from distill.domain import Domain, as_index, uniform_legal_actions
-from distill.search import SearchConfig, Searcher
+from distill.domain import Domain, Position, uniform_legal_actions
+from distill.errors import ConfigError, DistillError
+from distill.search import SearchConfig, Searcher, SearchResult
+from distill.solve import require_solver
+
+#: What `Player.select` returns for a position to give up the game (never a valid action).
+RESIGN = -1
 
 
-class ArenaPlayer(Protocol):
-    """Picks moves for a batch of positions (see the module docstring)."""
+@runtime_checkable
+class Player(Protocol):
+    """Something that chooses moves. See the module docstring for the contract."""
 
     name: str
 
-    def select(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """int64[B]: a legal action for the player to move in each store[idx[b]]."""
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        """int64[B]: a legal action (or `RESIGN`) for the player to move in each position."""
+        ...
+
+    def reset(self) -> None:
+        """Forget everything about the previous game (a new game starts)."""
+        ...
+
+    def close(self) -> None:
+        """Release external resources (processes); the player is unusable afterwards."""
         ...
 
 
-class RandomPlayer:
-    """A uniformly random legal action."""
+def max_batch(player: Player) -> int | None:
+    """How many games `player` can follow at once (None = any number)."""
+    return getattr(player, "max_batch", None)
+
+
+def genmove(player: Player, position: Position, rng: np.random.Generator) -> int:
+    """The move of `player` in one position (`RESIGN` to give up)."""
+    if position.is_over:
+        raise DistillError(f"{player.name}: the game is over; no move to generate")
+    return int(player.select([position], rng)[0])
+
+
+def stack_positions(domain: Domain, positions: Sequence[Position]) -> tuple[Any, np.ndarray]:
+    """(store, idx int64[B]): one store whose row idx[b] holds positions[b] (copies)."""
+    store = domain.new_store(len(positions))
+    for b, position in enumerate(positions):
+        domain.copy(position.store, [0], store, [b])
+    return store, np.arange(len(positions), dtype=np.int64)
+
+
+class _Stateless:
+    """reset/close for in-process players without per-game state or resources."""
+
+    def reset(self) -> None:
+        """Nothing to forget: moves depend only on the position (and the rng)."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class RandomPlayer(_Stateless):
+    """A uniformly random legal move."""
 
     def __init__(self, domain: Domain, name: str = "random") -> None:
         self.domain, self.name = domain, name
 
-    def select(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        store, idx = stack_positions(self.domain, positions)
         return uniform_legal_actions(self.domain.legal_mask(store, idx), rng)
 
 
-class PolicyPlayer:
+class PolicyPlayer(_Stateless):
     """The network's raw policy: the legal action with the largest logit (no search)."""
 
     def __init__(self, domain: Domain, evaluator: Any, name: str = "policy") -> None:
         self.domain, self.evaluator, self.name = domain, evaluator, name
 
-    def select(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        index = as_index(idx)
-        masks = self.domain.legal_mask(store, index)
-        logits, _ = self.evaluator(self.domain.encode(store, index), masks)
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        store, idx = stack_positions(self.domain, positions)
+        masks = self.domain.legal_mask(store, idx)
+        logits, _ = self.evaluator(self.domain.encode(store, idx), masks)
         return np.argmax(np.where(masks, logits, -np.inf), axis=1).astype(np.int64)
 
 
-class SearchPlayer:
+@dataclass(frozen=True)
+class Analysis:
+    """Root statistics of one search, for GTP analysis output and logs.
+
+    All arrays are over the domain's actions A; values are for the player to move.
+
+    Attributes:
+        visits: int64[A], root child visit counts.
+        q_values: float32[A], mean value of each child in [-1, 1] (0 where unvisited).
+        prior: float32[A], the evaluator's prior at the root.
+        root_value: the search's value of the root in [-1, 1] (`SearchResult.root_value`).
+        pv: principal variation per visited action: pv[a] is a list of actions starting
+            with a.
+    """
+
+    visits: np.ndarray
+    q_values: np.ndarray
+    prior: np.ndarray
+    root_value: float
+    pv: dict[int, list[int]]
+
+
+class SearchPlayer(_Stateless):
     """The batched search at `simulations`, without root noise or tree reuse.
 
     PUCT plays the most visited action (temperature 0); Gumbel plays its
-    sequential-halving winner. One `Searcher` is kept per batch size seen.
+    sequential-halving winner. A position whose root value falls below
+    `resign_threshold` gets `RESIGN`. One `Searcher` is kept per batch size seen.
+
+    Args:
+        domain: the game.
+        evaluator: a network evaluator (`distill.inference.NetEvaluator`) or a state
+            evaluator such as random rollouts (`distill.search.RolloutEvaluator`).
+        config: the search settings (its simulations, temperature and tree reuse are
+            overridden as above).
+        simulations: simulations per move.
+        name: display name (default ``search<simulations>``).
+        resign_threshold: resign below this root value; -1 (default) never resigns.
     """
 
     def __init__(
@@ -71,9 +165,14 @@ class SearchPlayer:
         config: SearchConfig,
         simulations: int,
         name: str | None = None,
+        *,
+        resign_threshold: float = -1.0,
     ) -> None:
+        if simulations < 1:
+            raise ConfigError(f"search player: simulations must be >= 1, got {simulations}")
         self.domain, self.evaluator = domain, evaluator
         self.simulations = int(simulations)
+        self.resign_threshold = float(resign_threshold)
         self.config = dataclasses.replace(
             config,
             num_simulations=self.simulations,
@@ -85,6 +184,7 @@ class SearchPlayer:
         self._searchers: dict[int, Searcher] = {}
 
     def searcher(self, batch_size: int) -> Searcher:
+        """The searcher for `batch_size` games (made once), with its trees forgotten."""
         if batch_size not in self._searchers:
             self._searchers[batch_size] = Searcher(
                 self.domain, self.evaluator, batch_size=batch_size, config=self.config
@@ -93,35 +193,93 @@ class SearchPlayer:
         searcher.reset(None)
         return searcher
 
-    def search(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> Any:
-        """The `SearchResult` of a fresh search from every store[idx[b]]."""
-        index = as_index(idx)
-        return self.searcher(index.shape[0]).run(store, index, rng, add_noise=False)
+    def search(
+        self,
+        positions: Sequence[Position],
+        rng: np.random.Generator,
+        simulations: int | None = None,
+    ) -> SearchResult:
+        """The `SearchResult` of a fresh search from every position."""
+        store, idx = stack_positions(self.domain, positions)
+        searcher = self.searcher(len(positions))
+        return searcher.run(store, idx, rng, num_simulations=simulations, add_noise=False)
 
-    def select(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return np.asarray(self.search(store, idx, rng).action, dtype=np.int64)
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        result = self.search(positions, rng)
+        moves = np.asarray(result.action, dtype=np.int64).copy()
+        moves[np.asarray(result.root_value) < self.resign_threshold] = RESIGN
+        return moves
+
+    def analyze(
+        self, position: Position, rng: np.random.Generator, *, simulations: int | None = None
+    ) -> Analysis:
+        """Search `position` (unchanged) and return the root statistics."""
+        result = self.search([position], rng, simulations)
+        visits = result.visit_counts[0].astype(np.int64)
+        q_values = np.where(visits > 0, result.q_values[0], 0.0).astype(np.float32)
+        tree = self._searchers[1].tree
+        pv = {int(a): principal_variation(tree, int(a)) for a in np.flatnonzero(visits)}
+        return Analysis(visits, q_values, result.prior[0].copy(), float(result.root_value[0]), pv)
 
 
-class OraclePlayer:
+#: A principal variation continues only through children visited at least this often
+#: (a once-visited child is a single playout: its "best reply" is noise).
+PV_MIN_VISITS = 2
+
+
+def principal_variation(tree: Any, action: int, max_length: int = 16) -> list[int]:
+    """The most-visited line below root action `action` in game 0 of a search tree.
+
+    `tree` is a `distill.search.tree.Tree` (children_index [B, N, A] int32 with -1 for
+    no child, node_visits [B, N] int32).
+    """
+    line = [action]
+    node = int(tree.children_index[0, 0, action])
+    while node >= 0 and len(line) < max_length:
+        children = tree.children_index[0, node]
+        present = np.flatnonzero(children >= 0)
+        if present.size == 0:
+            break
+        visits = tree.node_visits[0, children[present]]
+        if int(visits.max()) < PV_MIN_VISITS:
+            break
+        best = int(present[int(np.argmax(visits))])
+        line.append(best)
+        node = int(children[best])
+    return line
+
+
+class OraclePlayer(_Stateless):
     """A uniformly random optimal move according to the domain's exact solver."""
 
     def __init__(self, domain: Domain, name: str = "oracle") -> None:
-        from distill.solve import solver_module
-
+        require_solver(domain)
         self.domain, self.name = domain, name
-        self.solver = solver_module(domain.name)
 
-    def scores(self, store: Any, idx: np.ndarray) -> list[list[int | None]]:
+    def scores(self, positions: Sequence[Position]) -> list[list[int | None]]:
         """Exact score of every action per position (None = illegal), mover's view."""
-        return [self.solver.move_scores_state(store[i]) for i in as_index(idx)]
+        assert self.domain.solver is not None
+        return [list(self.domain.solver(p.store[0])) for p in positions]
 
-    def select(self, store: Any, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        moves = np.empty(len(idx), dtype=np.int64)
-        for b, row in enumerate(self.scores(store, idx)):
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        moves = np.empty(len(positions), dtype=np.int64)
+        for b, row in enumerate(self.scores(positions)):
             best = max(s for s in row if s is not None)
             options = [a for a, s in enumerate(row) if s == best]
             moves[b] = options[int(rng.integers(len(options)))]
         return moves
 
 
-__all__ = ["ArenaPlayer", "OraclePlayer", "PolicyPlayer", "RandomPlayer", "SearchPlayer"]
+__all__ = [
+    "RESIGN",
+    "Analysis",
+    "OraclePlayer",
+    "Player",
+    "PolicyPlayer",
+    "RandomPlayer",
+    "SearchPlayer",
+    "genmove",
+    "max_batch",
+    "principal_variation",
+    "stack_positions",
+]

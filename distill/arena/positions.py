@@ -1,17 +1,23 @@
-"""Solver-scored position sets, bucketed by stones on the board, and their file format.
+"""Solver-scored position sets, bucketed by plies played, and their file format.
 
-Positions come from seeded uniformly random play (non-terminal positions only)
-and carry the exact score of every action from `distill.solve` (Pascal Pons'
-convention: > 0 the side to move wins, 0 draw, < 0 it loses; None = illegal).
+A domain that offers a solver and ``eval_buckets`` (`distill.domain.Offers`) gets
+exact error rates: positions come from seeded uniformly random play (non-terminal
+positions only) and carry the exact score of every action from `distill.solve`
+(Pascal Pons' convention: > 0 the side to move wins, 0 draw, < 0 it loses; None =
+illegal). Sets shipped with a domain live in its ``eval_positions`` folder as
+``<bucket>.txt``.
 
 File format (one position per line; ``#`` starts a comment)::
 
-    MOVES [SCORE | SCORE_1 ... SCORE_A]
+    MOVES [SCORE | SCORE_1 ... SCORE_A]          one-character moves (4453, 15)
+    MOVE MOVE ... : [SCORE | SCORE_1 ... SCORE_A]  any moves (c3 d4 :  2 - -1 ...)
 
-MOVES is the domain's move string (Connect Four ``4453``, tic-tac-toe ``15``;
-``-`` or empty for the initial position). One number after it is the position's
-score, as in Pascal Pons' test sets; A tokens are per-action scores (``-`` for
-an illegal action), as written by `write_positions`.
+MOVES is the domain's move string (`Domain.parse_moves`: Connect Four ``4453``,
+tic-tac-toe ``15``; ``-`` or empty for the initial position). Where move names are
+longer than one character they are separated by spaces and a ``:`` ends them. One
+number after the moves is the position's score, as in Pascal Pons' test sets; A
+tokens are per-action scores (``-`` for an illegal action), as `write_positions`
+writes them.
 
 Regenerate the shipped sets (seeded; 200 positions per bucket). Connect Four's
 "begin" bucket is the slow one: scoring all moves of a 4-stone position takes the
@@ -35,14 +41,6 @@ from distill.commands._args import non_negative_int
 from distill.domain import Domain, Position
 from distill.errors import DistillError
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-
-#: domain id -> bucket name -> (min stones, max stones), inclusive.
-BUCKETS: dict[str, dict[str, tuple[int, int]]] = {
-    "connect4": {"begin": (4, 11), "middle": (12, 23), "end": (24, 36)},
-    "tictactoe": {"begin": (0, 2), "middle": (3, 5), "end": (6, 8)},
-}
-
 
 @dataclass(frozen=True)
 class ScoredPosition:
@@ -57,13 +55,14 @@ class ScoredPosition:
     value: int | None = None
 
 
-def buckets_for(domain_id: str) -> dict[str, tuple[int, int]]:
-    """The stone buckets of a domain (DistillError if it has none)."""
-    if domain_id not in BUCKETS:
+def buckets_for(domain: Domain) -> dict[str, tuple[int, int]]:
+    """The ply buckets of a domain's exact error rates (DistillError if it has none)."""
+    if not domain.eval_buckets or domain.solver is None:
         raise DistillError(
-            f"no position buckets for domain {domain_id!r}; known: {', '.join(sorted(BUCKETS))}"
+            f"domain {domain.name!r} offers no solver-scored position buckets "
+            "(its Domain needs 'solver' and 'eval_buckets')"
         )
-    return BUCKETS[domain_id]
+    return dict(domain.eval_buckets)
 
 
 def random_lines(
@@ -94,13 +93,16 @@ def score_lines(domain: Domain, lines: list[tuple[int, ...]]) -> list[ScoredPosi
 
     out = []
     for line in lines:
-        scores = tuple(solve_moves(domain.name, list(line)))
+        scores = tuple(solve_moves(domain, list(line)))
         out.append(ScoredPosition(line, scores, max(s for s in scores if s is not None)))
     return out
 
 
 def format_line(domain: Domain, position: ScoredPosition) -> str:
-    moves = "".join(domain.format_action(a) for a in position.moves) or "-"
+    """One line of the file format (a ``:`` after the moves where names are multi-character)."""
+    moves = domain.format_moves(position.moves)
+    if not domain.compact_moves:
+        moves += " :"
     if position.scores is None:
         return moves if position.value is None else f"{moves} {position.value}"
     return " ".join([moves, *("-" if s is None else str(s) for s in position.scores)])
@@ -110,7 +112,7 @@ def write_positions(
     path: Path, domain: Domain, positions: list[ScoredPosition], header: str = ""
 ) -> None:
     """Write positions in the module's file format (atomically)."""
-    from distill.run_dir import atomic_write
+    from distill.fileio import atomic_write
 
     lines = [f"# {h}" for h in header.splitlines()]
     lines += [format_line(domain, p) for p in positions]
@@ -126,22 +128,25 @@ def read_positions(path: str | Path, domain: Domain) -> list[ScoredPosition]:
         raise DistillError(f"{p}: cannot read positions ({exc.strerror})") from None
     out = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        tokens = raw.split("#", 1)[0].split()
-        if not tokens:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
             continue
         try:
-            out.append(_parse_tokens(domain, tokens))
+            out.append(parse_line(domain, line))
         except (DistillError, ValueError) as exc:
             raise DistillError(f"{p}:{number}: {exc}") from None
     return out
 
 
-def _parse_tokens(domain: Domain, tokens: list[str]) -> ScoredPosition:
-    text = "" if tokens[0] == "-" else tokens[0]
-    game = Position(domain).play_all(list(text))  # checks every move (names the bad one)
+def parse_line(domain: Domain, line: str) -> ScoredPosition:
+    """One position of the file format (see the module docstring)."""
+    moves_text, colon, scores_text = line.partition(":")
+    if not colon:  # compact form: the first token is the whole move string
+        moves_text, _, scores_text = line.partition(" ")
+    game = Position(domain).play_all(domain.parse_moves(moves_text))  # names a bad move
     if game.is_over:
-        raise DistillError(f"position {tokens[0]} is already over")
-    rest = tokens[1:]
+        raise DistillError(f"position {moves_text.strip()!r} is already over")
+    rest = scores_text.split()
     if not rest:
         return ScoredPosition(tuple(game.history))
     if len(rest) == 1:
@@ -165,14 +170,14 @@ def position_set(
 ) -> list[ScoredPosition]:
     """`n` scored positions of `bucket`: the shipped file, a cached one, or freshly made.
 
-    Looks for ``distill/data/<domain>-<bucket>.txt`` (seed 0 only; its first n lines,
-    fewer if it holds fewer), then
+    Looks for the domain's shipped ``<eval_positions>/<bucket>.txt`` (seed 0 only; its
+    first n lines, fewer if it holds fewer), then
     ``cache_dir/<domain>-<bucket>-s<seed>-n<n>.txt``; otherwise generates, scores and
     (with `cache_dir`) caches the set.
     """
-    low, high = buckets_for(domain.name)[bucket]
-    shipped = DATA_DIR / f"{domain.name}-{bucket}.txt"
-    if seed == 0 and shipped.is_file():
+    low, high = buckets_for(domain)[bucket]
+    shipped = domain.eval_positions / f"{bucket}.txt" if domain.eval_positions else None
+    if seed == 0 and shipped is not None and shipped.is_file():
         return read_positions(shipped, domain)[:n]
     cached = cache_dir / f"{domain.name}-{bucket}-s{seed}-n{n}.txt" if cache_dir else None
     if cached is not None and cached.is_file():
@@ -191,20 +196,23 @@ def main(argv: list[str] | None = None) -> int:
     import distill
 
     parser = argparse.ArgumentParser(description="make solver-scored position sets")
-    parser.add_argument("--domain", default="connect4", choices=sorted(BUCKETS))
+    parser.add_argument("--domain", default="connect4", help="a domain with a solver")
     parser.add_argument("--per-bucket", type=int, default=100)
     parser.add_argument("--seed", type=non_negative_int, default=0)
-    parser.add_argument("--out", type=Path, default=DATA_DIR)
+    parser.add_argument("--out", type=Path, default=None, help="default: the shipped folder")
     parser.add_argument("--buckets", default="", help="comma-separated buckets (default: all)")
     args = parser.parse_args(argv)
     domain = distill.make(args.domain)
+    out_dir = args.out or domain.eval_positions
+    if out_dir is None:
+        raise DistillError(f"{args.domain}: no shipped positions folder; give --out")
     wanted = [b for b in args.buckets.split(",") if b]
-    for bucket, (low, high) in buckets_for(args.domain).items():
+    for bucket, (low, high) in buckets_for(domain).items():
         if wanted and bucket not in wanted:
             continue
         rng = np.random.default_rng([args.seed, low, high])
         positions = score_lines(domain, random_lines(domain, args.per_bucket, low, high, rng))
-        path = args.out / f"{args.domain}-{bucket}.txt"
+        path = out_dir / f"{bucket}.txt"
         header = (
             f"{args.domain} {bucket} ({low}-{high} stones), seed {args.seed}; made by\n"
             f"python -m distill.arena.positions --domain {args.domain} "

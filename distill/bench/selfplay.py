@@ -61,12 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from distill.flywheel.selfplay import SelfPlayWorker
     from distill.inference import NetEvaluator
     from distill.nets import NetConfig, ResNetConfig, build_net, count_flops
     from distill.recipe import SelfPlaySection
     from distill.registry import make
     from distill.search import SearchConfig
-    from distill.selfplay import SelfPlayWorker
 
     args = parse(list(argv or []))
     torch.set_num_threads(args.threads)

@@ -1,8 +1,8 @@
 """`distill bench TARGET [options]`: run a speed benchmark from `distill.bench`.
 
 Each target is a module ``distill/bench/<module>.py`` with ``main(argv) -> int``
-that parses its own options (``distill bench search --help``). The scripts in
-the repository's ``benchmarks/`` folder call the same functions.
+that parses its own options (``distill bench search --help``); this verb is the one
+entry point, so every benchmark works from an installed package.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from distill.errors import DistillError
 #: target -> module under distill.bench. Keep sorted.
 TARGETS: dict[str, str] = {
     "go-engine": "go_engine",
+    "go-rules": "go_rules",
     "inference": "inference",
     "search": "search",
     "selfplay": "selfplay",

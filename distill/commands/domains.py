@@ -13,15 +13,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from distill.registry import domains, make
+    from distill.registry import list_domains, make
 
     if args.ids:
-        print("\n".join(domains()))
+        print("\n".join(list_domains()))
         return 0
     table = Table(title="distill domains")
     for column in ("id", "tier", "actions", "observation", "max moves"):
         table.add_column(column)
-    for domain_id in domains():
+    for domain_id in list_domains():
         try:
             d = make(domain_id)
         except Exception as exc:  # a broken plugin must not hide the others

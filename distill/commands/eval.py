@@ -1,8 +1,9 @@
 """`distill eval RUN_DIR --positions FILE`: the agent's moves (and errors) on given positions.
 
-FILE holds one position per line: a move string, optionally followed by the
-position's score as in Pascal Pons' test sets, or by one score per action (see
-`distill.arena.positions`). For every position one JSON line is written (to
+FILE holds one position per line: a move string (``4453``; moves with longer
+names are space separated and end with ``:``, as in ``c3 d4 :``), optionally
+followed by the position's score as in Pascal Pons' test sets, or by one score
+per action (see `distill.arena.positions`). For every position one JSON line is written (to
 ``--out`` or stdout) with the raw policy's move and the search's move; where a
 score is given and the domain has an exact solver, each move's exact score and
 whether it is optimal. A last JSON line (``"summary": true``) holds the error
@@ -45,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from distill.arena.players import PolicyPlayer, SearchPlayer
     from distill.arena.positions import read_positions
     from distill.errors import DistillError
+    from distill.fileio import atomic_write
     from distill.recipe import derive
-    from distill.run_dir import atomic_write
 
     agent = load_agent(args.run_dir, args.checkpoint)
     domain = agent.domain
@@ -66,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
     scored = _with_move_scores(domain, positions) if has_oracle(domain) else positions
     lines = []
     for k, position in enumerate(scored):
-        row: dict[str, object] = {
-            "position": "".join(domain.format_action(a) for a in position.moves) or "-"
-        }
+        row: dict[str, object] = {"position": domain.format_moves(position.moves)}
         for name, chosen in moves.items():
             row[f"{name}_move"] = domain.format_action(int(chosen[k]))
             if position.scores is not None:
@@ -108,7 +107,7 @@ def _with_move_scores(domain: Domain, positions: list[ScoredPosition]) -> list[S
     out = []
     for p in positions:
         if p.value is not None and p.scores is None:
-            scores = tuple(solve_moves(domain.name, list(p.moves)))
+            scores = tuple(solve_moves(domain, list(p.moves)))
             best = max(s for s in scores if s is not None)
             out.append(type(p)(p.moves, scores, best))
         else:

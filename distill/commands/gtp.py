@@ -4,7 +4,7 @@ For GUIs (Sabaki, Lizzie) and referees (``distill match``, gogui-twogtp)::
 
     distill gtp --size 9 --komi 7.5 --player mcts --simulations 1600
 
-``--player`` takes any player spec of `distill.players.make_player` (``random``,
+``--player`` takes any player spec of `distill.arena.specs.make_player` (``random``,
 ``mcts:sims=800``, even ``gnugo:level=3`` to relay GNU Go). Diagnostics go to
 stderr; stdout carries only GTP replies.
 """
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="simulations per move of an mcts player (shortcut for mcts:sims=N)",
     )
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="player seed")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="the session's rng seed")
     parser.add_argument(
         "--superko",
         default="positional",
@@ -64,15 +64,16 @@ def player_spec(player: str, simulations: int | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from distill.arena.players import Player
+    from distill.arena.specs import make_player
     from distill.domains.go import GoDomain
-    from distill.domains.go.gtp_analysis import serve
-    from distill.domains.go.gtp_engine import GtpEngine
-    from distill.players import Player, make_player
+    from distill.gtp.analysis import serve
+    from distill.gtp.engine import GtpEngine
 
     spec = player_spec(args.player, args.simulations)
 
     def factory(domain: GoDomain) -> Player:
-        return make_player(spec, domain, seed=args.seed)
+        return make_player(spec, domain)
 
     engine = GtpEngine(
         factory,
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         superko=args.superko,
         max_moves=args.max_moves,
         name=args.name,
+        seed=args.seed,
     )
     engine.player  # noqa: B018 -- build it now, so a bad --player spec fails before GTP starts
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

@@ -1,89 +1,81 @@
-"""`distill match`: N games of Go between two players, scored by our engine.
+"""`distill match`: N games between two players, refereed by our rules.
 
-    distill match --black mcts:sims=2000 --white gnugo:level=0 --games 10 --out runs/m1
+    distill match --a mcts:sims=2000 --b gnugo:level=0 --games 10 --out runs/m1
+    distill match --domain connect4 --a oracle --b mcts:sims=200 --games 20 --out runs/m2
 
-Player A (``--black``) takes black in games 1, 3, 5, ... and white in the others.
-Specs are those of `distill.players.make_player`: ``random``, ``mcts:sims=N``,
-``gnugo:level=N``, ``gtp:/path/to/engine args``. The output directory gets one
-SGF per game, ``results.csv`` and ``results.json``; the summary is printed as a table.
+Player A takes colour 0 (Go: black) in games 1, 3, 5, ... and colour 1 in the others
+(``--black``/``--white`` are aliases of ``--a``/``--b``). Specs are those of
+`distill.arena.specs.make_player`: ``random``, ``mcts:sims=N``, ``oracle``,
+``gnugo:level=N``, ``gtp:/path/to/engine args``. The output directory gets one game
+record per game (SGF for Go), ``results.csv`` and ``results.json``; the summary is
+printed as a table.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from distill.commands._args import non_negative_int
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from distill.domains.go.match import GameRecord
+    from distill.arena.match import GameRecord
+    from distill.arena.players import Player
+    from distill.domain import Domain
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--black", required=True, help="player A (black in odd games)")
-    parser.add_argument("--white", required=True, help="player B (white in odd games)")
+    parser.add_argument("--a", "--black", dest="a", required=True, help="player A's spec")
+    parser.add_argument("--b", "--white", dest="b", required=True, help="player B's spec")
     parser.add_argument("--games", type=int, default=2, help="number of games (default 2)")
-    parser.add_argument("--size", type=int, default=9, help="board size 5..19 (default 9)")
-    parser.add_argument("--komi", type=float, default=7.5, help="komi (default 7.5)")
+    parser.add_argument("--domain", default="go", help="domain id (default go)")
+    parser.add_argument("--size", type=int, default=None, help="Go board size (default 9)")
+    parser.add_argument("--komi", type=float, default=None, help="Go komi (default 7.5)")
     parser.add_argument(
-        "--max-moves",
-        type=int,
-        default=None,
-        help="move cap after which a game is scored (default 2*size^2)",
+        "--max-moves", type=int, default=None, help="move cap (default: the domain's)"
     )
-    parser.add_argument(
-        "--seed", type=non_negative_int, default=0, help="player seed (B gets seed+1)"
-    )
-    parser.add_argument("--out", type=Path, required=True, help="directory for SGFs and results")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="the match's rng seed")
+    parser.add_argument("--out", type=Path, required=True, help="directory for records/results")
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
     from rich.console import Console
 
     from distill import make
-    from distill.domains.go import GoDomain
-    from distill.domains.go.match import play_match
+    from distill.arena.match import play_match
+    from distill.arena.results import MatchWriter
     from distill.errors import ConfigError
-    from distill.players import make_player
 
     if args.games < 1:
         raise ConfigError(f"--games must be >= 1, got {args.games}")
-    domain = make("go", size=args.size, komi=args.komi, max_moves=args.max_moves)
-    assert isinstance(domain, GoDomain)
+    kwargs: dict[str, Any] = {k: getattr(args, k) for k in ("size", "komi")}
+    domain = make(args.domain, **{k: v for k, v in kwargs.items() if v is not None})
     console = Console(stderr=True)
-    labels = (args.black, args.white)
-    if labels[0] == labels[1]:
-        labels = (f"A:{args.black}", f"B:{args.white}")
-    players = []
-    try:
-        for spec, seed in ((args.black, args.seed), (args.white, args.seed + 1)):
-            players.append(make_player(spec, domain, seed=seed))
-            if hasattr(players[-1], "check_ready"):  # an engine that cannot start: fail now
-                players[-1].check_ready()
-    except BaseException:
-        for player in players:
-            player.close()
-        raise
-    player_a, player_b = players
+    labels = (args.a, args.b) if args.a != args.b else (f"A:{args.a}", f"B:{args.b}")
+    player_a, player_b = start_players(domain, (args.a, args.b))
+    writer = MatchWriter(domain, args.out, labels)
 
     def report(record: GameRecord) -> None:
+        writer(record)
         note = f" ({record.note})" if record.note else ""
         console.print(
-            f"game {record.number}/{args.games}: {record.black} (B) vs {record.white} "
-            f"(W): {record.result} after {record.moves} moves, "
-            f"{record.seconds:.1f} s{note}"
+            f"game {record.number}/{args.games}: {record.players[0]} "
+            f"({domain.player_names[0]}) vs {record.players[1]} ({domain.player_names[1]}): "
+            f"{record.result} after {len(record.moves)} moves, {record.seconds:.1f} s{note}"
         )
 
     try:
-        records = play_match(
+        play_match(
             domain,
             player_a,
             player_b,
-            games=args.games,
-            out_dir=args.out,
+            args.games,
+            np.random.default_rng(args.seed),
+            max_moves=args.max_moves,
             labels=labels,
             on_game=report,
         )
@@ -93,24 +85,45 @@ def run(args: argparse.Namespace) -> int:
     out = Console()
     if not out.is_terminal:  # piped: rich would assume 80 columns and fold the specs
         out = Console(width=140)
-    out.print(results_table(records, labels, f"{args.size}x{args.size}, komi {args.komi:g}"))
-    console.print(f"SGF files and results.csv / results.json in {args.out}")
+    out.print(results_table(writer.records, labels, domain))
+    console.print(f"game records and results.csv / results.json in {args.out}")
     return 0
 
 
-def results_table(records: list[GameRecord], labels: tuple[str, str], board: str) -> Table:
+def start_players(domain: Domain, specs: tuple[str, ...]) -> list[Player]:
+    """Build the players of `specs`; an engine that cannot start fails here, once (closing
+    the players already started), not as a forfeit in every game."""
+    from distill.arena.specs import make_player
+
+    players: list[Player] = []
+    try:
+        for spec in specs:
+            players.append(make_player(spec, domain))
+            check = getattr(players[-1], "check_ready", None)
+            if check is not None:
+                check()
+    except BaseException:
+        for player in players:
+            player.close()
+        raise
+    return players
+
+
+def results_table(records: list[GameRecord], labels: tuple[str, str], domain: Domain) -> Table:
     """The rich summary table: one row per player (its spec), Wilson 95% interval."""
     from rich.table import Table
 
-    from distill.domains.go.match import summary
+    from distill.arena.results import summary
 
-    table = Table(title=f"{board}, {len(records)} games, Tromp-Taylor scoring by distill")
+    table = Table(title=f"{domain!r}: {len(records)} games, refereed by distill")
     table.add_column("player", overflow="fold", min_width=20)
-    for header in ("games", "won", "drawn", "lost", "as B", "as W", "win rate"):
+    names = domain.player_names
+    for header in ("games", "won", "drawn", "lost", f"as {names[0]}", f"as {names[1]}"):
         table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("win rate", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
     for row in summary(records, labels):
-        counts = ("games", "wins", "draws", "losses", "wins_as_black", "wins_as_white")
+        counts = ("games", "wins", "draws", "losses", "wins_as_0", "wins_as_1")
         table.add_row(
             str(row["player"]),
             *(str(row[key]) for key in counts),

@@ -24,12 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def make_opponent(args: argparse.Namespace) -> tuple[Any, Any]:
-    """(domain, SearchPlayer) for the run's agent or a rollout search."""
+    """(domain, player) for the run's agent or a rollout search (``mcts`` spec)."""
     from distill.arena.players import SearchPlayer
+    from distill.arena.specs import make_player
     from distill.errors import DistillError
     from distill.recipe import derive
     from distill.registry import make
-    from distill.search import RolloutEvaluator, SearchConfig
 
     if args.run_dir is not None and args.domain is not None:
         raise DistillError(
@@ -47,9 +47,7 @@ def make_opponent(args: argparse.Namespace) -> tuple[Any, Any]:
         raise DistillError("give a run directory or --domain DOMAIN")
     domain = make(args.domain)
     sims = args.simulations or 1000
-    return domain, SearchPlayer(
-        domain, RolloutEvaluator(domain), SearchConfig(), sims, name=f"mcts{sims}"
-    )
+    return domain, make_player(f"mcts:sims={sims}", domain)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             except DistillError as exc:
                 console.print(f"[red]{exc}[/red]")
             continue
-        move = int(agent.select(game.store, np.zeros(1, np.int64), rng)[0])
+        move = int(agent.select([game], rng)[0])
         console.print(f"{agent.name} plays {domain.format_action(move)}")
         game.play(move)
     console.print(Panel(str(game), title="final position", expand=False))

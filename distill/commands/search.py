@@ -1,8 +1,10 @@
 """`distill search DOMAIN MOVES`: search one position and print per-action statistics.
 
-Without ``--run`` the search uses random rollouts (plain MCTS); with
-``--run RUN_DIR`` it uses that run's latest network. MOVES is the domain's move
-string (``-`` for the initial position), e.g. ``distill search connect4 4453``.
+Without ``--run`` the search uses the domain's rollouts (plain MCTS, as the
+``mcts`` player); with ``--run RUN_DIR`` it uses that run's latest network. MOVES
+are the domain's moves (`Domain.parse_moves`; nothing or ``-`` for the initial
+position): run together where every move name is one character, else space
+separated, e.g. ``distill search connect4 4453`` or ``distill search go D4 Q16``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from distill.commands._args import non_negative_int
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("domain", help="domain id (distill domains), e.g. connect4")
-    parser.add_argument("moves", nargs="?", default="-", help="move string; '-' = start")
+    parser.add_argument(
+        "moves", nargs="*", default=[], help="moves (4453, or D4 Q16 ...); none = the start"
+    )
     parser.add_argument("--simulations", type=int, default=400, help="simulations (400)")
     parser.add_argument("--algorithm", choices=("puct", "gumbel"), default="puct")
     parser.add_argument("--run", type=Path, help="use this run's latest network as evaluator")
@@ -29,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from distill.arena.players import SearchPlayer
+    from distill.arena.specs import ROLLOUT_DEFAULTS
     from distill.domain import Position
     from distill.errors import ConfigError
     from distill.registry import make
@@ -45,17 +50,19 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"run {args.run} plays {domain.name}, not {args.domain}")
     else:
         domain = make(args.domain)
-        evaluator, base = RolloutEvaluator(domain), SearchConfig()
-    position = Position(domain)
-    moves = "" if args.moves == "-" else args.moves
-    position.play_all(moves.split() if " " in moves else list(moves))
+        rollout = domain.default_rollout
+        evaluator = rollout(domain) if rollout is not None else RolloutEvaluator(domain)
+        base = SearchConfig(**ROLLOUT_DEFAULTS)
+    moves = " ".join(args.moves)
+    position = Position(domain).play_all(domain.parse_moves(moves))
+    shown = domain.format_moves(position.history)
     if position.is_over:
-        raise ConfigError(f"{args.domain} position {args.moves} is already over")
+        raise ConfigError(f"{args.domain} position {shown} is already over")
     config = SearchConfig(**{**base.__dict__, "algorithm": args.algorithm})
     player = SearchPlayer(domain, evaluator, config, args.simulations)
-    result = player.search(position.store, np.zeros(1, np.int64), np.random.default_rng(args.seed))
+    result = player.search([position], np.random.default_rng(args.seed))
     table = Table(
-        title=f"{domain.name} after '{args.moves}': {args.simulations} simulations, "
+        title=f"{domain.name} after '{shown}': {args.simulations} simulations, "
         f"root value {float(result.root_value[0]):+.3f} (player to move)"
     )
     for column in ("move", "visits", "Q", "prior", "target"):

@@ -38,9 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from distill.flywheel.run_dir import RunDir
     from distill.progress import Progress
     from distill.recipe import load_recipe, recipe_to_yaml
-    from distill.run_dir import RunDir
 
     if args.resume is not None:
         if args.recipe is not None or args.overrides or args.run_dir is not None:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             run_dir = RunDir.create(root, text)
             print(f"run directory: {run_dir.root}")
-    from distill.loop import train
+    from distill.flywheel.loop import train
 
     with run_dir.locked():
         state = train(run_dir, Progress(quiet=args.quiet))

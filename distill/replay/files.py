@@ -8,77 +8,34 @@ A framed file is::
     sha256       32 bytes  digest of the payload
     payload      `length` bytes
 
-Writes go to a temporary file in the same directory, are flushed and fsynced,
-then renamed into place (atomic on POSIX), so a reader never sees half a file and
-a crash leaves at most a stray ``.tmp`` file. Reads verify magic, length and
+Writes go through `distill.fileio.atomic_write`, so a reader never sees half a
+file and a crash leaves at most a stray ``.tmp`` file. Reads verify magic, length and
 digest and raise `distill.errors.CorruptFileError` naming the file otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 import struct
 from pathlib import Path
 
-from distill.errors import CorruptFileError, DistillError
+from distill.errors import CorruptFileError
+from distill.fileio import atomic_write
 
 _HEADER = struct.Struct("<8sIQ32s")
-TMP_SUFFIX = ".tmp"
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms cannot open directories; the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _link_no_overwrite(tmp: Path, target: Path) -> None:
-    """Give `tmp`'s contents the name `target` unless `target` exists (DistillError then)."""
-    try:
-        os.link(tmp, target)  # atomic, and fails if target exists: never overwrites
-    except FileExistsError:
-        raise DistillError(f"{target}: already exists; refusing to overwrite") from None
-    except OSError:  # a filesystem without hard links: check, then rename (tiny race window)
-        if target.exists():
-            raise DistillError(f"{target}: already exists; refusing to overwrite") from None
-        os.replace(tmp, target)
 
 
 def write_framed(
     path: str | Path, payload: bytes, *, magic: bytes, version: int, overwrite: bool
 ) -> Path:
-    """Write `payload` framed with magic/version/length/sha256 to `path`, atomically.
-
-    With ``overwrite=False`` an existing `path` is never replaced: DistillError is
-    raised instead (the check and the link are one atomic ``os.link``).
-    """
-    target = Path(path)
+    """Write `payload` framed with magic/version/length/sha256 to `path`, atomically
+    (`distill.fileio.atomic_write`; with ``overwrite=False`` an existing file is never
+    replaced: DistillError)."""
     if len(magic) != 8:
         raise ValueError(f"magic must be 8 bytes, got {magic!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(payload).digest()
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(_HEADER.pack(magic, version, len(payload), digest))
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            _link_no_overwrite(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
-    return target
+    header = _HEADER.pack(magic, version, len(payload), digest)
+    return atomic_write(path, header + payload, overwrite=overwrite)
 
 
 def read_framed(path: str | Path, *, magic: bytes) -> tuple[int, bytes]:

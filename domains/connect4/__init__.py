@@ -14,12 +14,18 @@ solver-scored position sets come from `distill.domains.connect4.positions`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from distill.domain import KernelDomain
-from distill.domains.connect4 import kernels
 from distill.errors import MoveParseError
 from distill.symmetry import mirror_perms
+
+from . import kernels
+
+#: Stone buckets of the exact error rates: name -> (min, max) plies played, inclusive.
+EVAL_BUCKETS = {"begin": (4, 11), "middle": (12, 23), "end": (24, 36)}
 
 WIDTH = kernels.WIDTH
 HEIGHT = kernels.HEIGHT
@@ -98,4 +104,15 @@ def make() -> KernelDomain:
         formatter=format_move,
         parser=parse_move,
         renderer=render,
+        solver=_solver,
+        eval_buckets=EVAL_BUCKETS,
+        eval_positions=Path(__file__).resolve().parent / "data",
+        player_names=("X", "O"),
     )
+
+
+def _solver(state: np.ndarray) -> list[int | None]:
+    """Exact score of every action (imported on first use: the solver compiles numba code)."""
+    from .solver import move_scores_state
+
+    return move_scores_state(state)

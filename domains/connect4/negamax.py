@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from distill.domains.connect4.kernels import (
+from .kernels import (
     CELLS,
     WIDTH,
     bottom_mask_col,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from distill.domains.connect4 import format_moves, kernels
-from distill.domains.connect4.solver import Solver, default_solver, replay
 from distill.errors import DistillError
+
+from . import format_moves, kernels
+from .solver import Solver, default_solver, replay
 
 #: attempts per requested position before giving up (random games rarely end early)
 _MAX_TRIES_PER_POSITION = 1000

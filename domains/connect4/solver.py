@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from distill.domains.connect4 import kernels, negamax, parse_moves
 from distill.errors import DistillError, IllegalActionError
+
+from . import kernels, negamax, parse_moves
 
 Moves = str | Sequence[int]
 

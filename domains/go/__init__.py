@@ -23,18 +23,23 @@ Setup stones (handicap, SGF ``AB``/``AW``): ``black_stones=("D4", "Q16")`` and
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from distill.domain import Domain, KernelDomain, Position
-from distill.domains.go import engine
-from distill.domains.go.coords import action_to_vertex, render_board, vertex_to_action
-from distill.domains.go.features import KOMI_SCALE, NUM_PLANES
-from distill.domains.go.kernels import PARAM_HEADER
-from distill.domains.go.layout import (
+from distill.errors import ConfigError, DistillError
+from distill.symmetry import dihedral_perms
+
+from . import engine
+from .coords import action_to_vertex, render_board, vertex_to_action
+from .features import KOMI_SCALE, NUM_PLANES
+from .kernels import PARAM_HEADER
+from .layout import (
     BOARD,
     COLOUR_MASK,
     KOMI2,
@@ -45,8 +50,6 @@ from distill.domains.go.layout import (
     TO_PLAY,
     state_size,
 )
-from distill.errors import ConfigError, DistillError
-from distill.symmetry import dihedral_perms
 
 __all__ = [
     "GoDomain",
@@ -55,6 +58,7 @@ __all__ = [
     "board_array",
     "komi_of",
     "make",
+    "ownership",
     "replay",
     "size_of",
     "tromp_taylor_score",
@@ -137,6 +141,7 @@ def make(
         raise ConfigError(f"go: setup points {both} are in both black_stones and white_stones")
     rules = GoRules(**{**rules.__dict__, "black_stones": black, "white_stones": white})
     domain = _build(rules)
+    domain.export_game = functools.partial(_export_sgf, domain)
     _check_setup(domain)
     return domain
 
@@ -211,7 +216,34 @@ def _build(rules: GoRules) -> GoDomain:
         renderer=_render,
         obs_bounds=_obs_bounds(rules.komi),
         rules=rules,
+        default_rollout=_light_rollouts,
+        ownership=ownership,
+        final_score=tromp_taylor_score,
+        player_names=("B", "W"),
     )
+
+
+def _light_rollouts(
+    domain: Domain, *, num_rollouts: int = 1, prior: str = "heuristic", tactics: str = "1"
+) -> Any:
+    """Network-free players' evaluator: light playouts (`rollouts.LightRolloutEvaluator`).
+
+    prior: ``heuristic`` or ``uniform``; tactics: ``1`` (capture/escape around the last
+    move) or ``0``. ConfigError on another value.
+    """
+    from .rollouts import LightRolloutEvaluator
+
+    if tactics not in ("0", "1"):
+        raise ConfigError(f"go light rollouts: tactics must be 0 or 1, got {tactics!r}")
+    return LightRolloutEvaluator(domain, num_rollouts, prior=prior, tactics=tactics == "1")
+
+
+def _export_sgf(
+    domain: GoDomain, moves: Sequence[int], result: str, players: tuple[str, str]
+) -> tuple[str, str]:
+    from .sgf import write_sgf
+
+    return ".sgf", write_sgf(domain, moves, result=result, players=players).decode()
 
 
 def _obs_bounds(komi: float) -> tuple[float, float]:
@@ -262,6 +294,14 @@ def board_array(state: np.ndarray) -> np.ndarray:
 def tromp_taylor_score(state: np.ndarray) -> float:
     """Black area minus white area minus komi (positive: black leads)."""
     return float(engine.score(state))
+
+
+def ownership(state: np.ndarray) -> np.ndarray:
+    """int8[N, N]: Tromp-Taylor owner of each point (+1 black, -1 white, 0 neither)."""
+    n = size_of(state)
+    out = np.zeros(n * n, dtype=np.int8)
+    engine.ownership(state, out)
+    return out.reshape(n, n)
 
 
 def replay(domain: Domain, actions: Sequence[int | str]) -> Position:

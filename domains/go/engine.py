@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from distill.domains.go.groups import (
+from .groups import (
     colour_at,
     count_liberties,
     group_hash,
@@ -29,7 +29,7 @@ from distill.domains.go.groups import (
     seen_before,
     set_libs,
 )
-from distill.domains.go.layout import (
+from .layout import (
     BLOOM_WORDS,
     BOARD,
     EVER_BIT,
@@ -302,6 +302,43 @@ def area(st: np.ndarray) -> tuple[int, int]:
         black += size * (reach == 1)
         white += size * (reach == WHITE)
     return black, white
+
+
+@njit(cache=True)
+def ownership(st: np.ndarray, out: np.ndarray) -> None:
+    """out: int8[N*N] := Tromp-Taylor owner of each point: +1 black (a black stone or an
+    empty region reaching only black), -1 white, 0 an empty region reaching both or none."""
+    n = int(st[SIZE])
+    nn = n * n
+    seen = np.zeros(nn, dtype=np.bool_)
+    members = np.empty(nn, dtype=np.int64)
+    for p in range(nn):
+        c = colour_at(st, p)
+        if c != 0:
+            out[p] = 1 if c == 1 else -1
+            continue
+        if seen[p]:
+            continue
+        seen[p] = True
+        members[0] = p
+        count, head, reach = 1, 0, 0
+        while head < count:
+            s = members[head]
+            head += 1
+            for k in range(4):
+                q = NEIGHBOURS[n, s, k]
+                if q < 0:
+                    continue
+                cq = colour_at(st, q)
+                if cq != 0:
+                    reach |= cq
+                elif not seen[q]:
+                    seen[q] = True
+                    members[count] = q
+                    count += 1
+        owner = 1 if reach == 1 else (-1 if reach == WHITE else 0)
+        for i in range(count):
+            out[members[i]] = owner
 
 
 @njit(cache=True)

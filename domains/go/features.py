@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from distill.domains.go.engine import colour_at, libs_of_root, root_of, try_point
-from distill.domains.go.layout import (
+from .engine import colour_at, libs_of_root, root_of, try_point
+from .layout import (
     KO_POSITIONAL,
     KO_SITUATIONAL,
     KOMI2,

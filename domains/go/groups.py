@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from distill.domains.go.layout import (
+from .layout import (
     BOARD,
     COLOUR_MASK,
     EVER_BIT,

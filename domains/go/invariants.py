@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from distill.domains.go import board_array, size_of
-from distill.domains.go.engine import (
+from . import board_array, size_of
+from .engine import (
     group_size,
     history_start,
     libs_of_root,
@@ -20,7 +20,7 @@ from distill.domains.go.engine import (
     position_key,
     root_of,
 )
-from distill.domains.go.layout import (
+from .layout import (
     BOARD,
     EVER_BIT,
     HASH,

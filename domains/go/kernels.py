@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from distill.domains.go.engine import (
+from .engine import (
     copy_record,
     is_over,
     legal_points,
@@ -31,8 +31,8 @@ from distill.domains.go.engine import (
     position_key,
     record_position,
 )
-from distill.domains.go.features import encode_planes
-from distill.domains.go.layout import (
+from .features import encode_planes
+from .layout import (
     BLOOM_WORDS,
     HASH,
     KO,

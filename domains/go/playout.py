@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from distill.domains.go.engine import (
+from .engine import (
     classify_point,
     colour_at,
     copy_record,
@@ -34,7 +34,7 @@ from distill.domains.go.engine import (
     score,
     seen_before,
 )
-from distill.domains.go.layout import NEIGHBOURS, SIZE, TO_PLAY
+from .layout import NEIGHBOURS, SIZE, TO_PLAY
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _XORSHIFT_STAR = np.uint64(0x2545F4914F6CDD1D)

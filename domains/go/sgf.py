@@ -21,9 +21,10 @@ from typing import Any
 from sgfmill import sgf
 
 from distill.domain import Position
-from distill.domains.go import GoDomain, action_to_vertex, make, tromp_taylor_score
 from distill.errors import CorruptFileError, DistillError, IllegalActionError
-from distill.run_dir import atomic_write
+from distill.fileio import atomic_write
+
+from . import GoDomain, action_to_vertex, make, tromp_taylor_score
 
 COLOUR_NAMES = {"b": "black", "w": "white"}
 

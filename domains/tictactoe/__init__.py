@@ -7,12 +7,18 @@ minimax over all 5,478 reachable positions (`distill.domains.tictactoe.solver`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from distill.domain import KernelDomain
-from distill.domains.tictactoe import kernels
 from distill.errors import MoveParseError
 from distill.symmetry import dihedral_perms
+
+from . import kernels
+
+#: Stone buckets of the exact error rates: name -> (min, max) plies played, inclusive.
+EVAL_BUCKETS = {"begin": (0, 2), "middle": (3, 5), "end": (6, 8)}
 
 
 def _format(action: int) -> str:
@@ -48,4 +54,15 @@ def make() -> KernelDomain:
         formatter=_format,
         parser=_parse,
         renderer=_render,
+        solver=_solver,
+        eval_buckets=EVAL_BUCKETS,
+        eval_positions=Path(__file__).resolve().parent / "data",
+        player_names=("X", "O"),
     )
+
+
+def _solver(state: np.ndarray) -> list[int | None]:
+    """Exact score of every action (imported on first use: the solver compiles numba code)."""
+    from .solver import move_scores_state
+
+    return move_scores_state(state)

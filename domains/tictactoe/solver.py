@@ -26,8 +26,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from distill.domains.tictactoe import kernels
 from distill.errors import IllegalActionError, MoveParseError
+
+from . import kernels
 
 CELLS = 9
 EMPTY, X, O = 0, 1, 2

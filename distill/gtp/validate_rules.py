@@ -25,8 +25,8 @@ import numpy as np
 
 from distill.domain import Position
 from distill.domains.go import action_to_vertex, board_array, engine, make, vertex_to_action
-from distill.domains.go.gtp_client import GtpClient, GtpError, gnugo_argv
 from distill.domains.go.layout import KO
+from distill.gtp.client import GtpClient, GtpError, gnugo_argv
 
 #: Keep at most this many disagreement descriptions per run.
 MAX_DETAILS = 20

@@ -40,12 +40,12 @@ from typing import TextIO
 
 import numpy as np
 
+from distill.arena.players import Analysis
 from distill.domain import Position
 from distill.domains.go import action_to_vertex
-from distill.domains.go.gtp_engine import ANALYSIS_COMMANDS, GtpEngine
-from distill.domains.go.gtp_protocol import COLOURS, Command, GtpError, format_reply, parse_command
 from distill.errors import DistillError
-from distill.players import Analysis
+from distill.gtp.engine import ANALYSIS_COMMANDS, GtpEngine
+from distill.gtp.protocol import COLOURS, Command, GtpError, format_reply, parse_command
 
 #: Pooled visits after which analysis stops searching and just waits for the next command.
 MAX_ANALYSIS_VISITS = 200_000
@@ -150,7 +150,9 @@ def run_analysis(
         raise GtpError(f"player {player.name} cannot analyse")
     write(f"={command.id}\n")
     try:
-        _stream(engine, command, request, position, analyze, write, pending)
+        _stream(
+            engine, command, request, position, lambda p: analyze(p, engine.rng), write, pending
+        )
     except Exception:  # the '=' is out: end the reply cleanly, report on stderr
         traceback.print_exc(file=sys.stderr)
     write("\n")

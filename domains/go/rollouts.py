@@ -29,7 +29,9 @@ import numpy as np
 from numba import njit
 
 from distill.domain import Domain, as_index
-from distill.domains.go.engine import (
+from distill.errors import ConfigError
+
+from .engine import (
     colour_at,
     copy_record,
     is_over,
@@ -40,8 +42,7 @@ from distill.domains.go.engine import (
     score,
     try_point,
 )
-from distill.domains.go.layout import LAST, NEIGHBOURS, SIZE, TO_PLAY
-from distill.errors import ConfigError
+from .layout import LAST, NEIGHBOURS, SIZE, TO_PLAY
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -2,7 +2,7 @@
 
 `train` runs (or resumes) the run directory `run`. Everything it does is a
 step that leaves durable files and then records them in ``state.json``
-(`distill.run_dir` explains why that makes ``kill -9`` safe):
+(`distill.flywheel.run_dir` explains why that makes ``kill -9`` safe):
 
     generation g:
       round r = 0..R-1   self-play G games with the latest weights → one replay shard
@@ -22,14 +22,7 @@ import torch
 
 from distill.config import from_dict
 from distill.errors import ConfigError
-from distill.learn import load_checkpoint
-from distill.progress import Progress
-from distill.recipe import Recipe, derive
-from distill.registry import make
-from distill.replay import read_shard
-from distill.run_dir import RunDir, RunState, checkpoint_name
-from distill.selfplay import SelfPlayWorker
-from distill.steps import (
+from distill.flywheel.generation import (
     Learner,
     add_stats,
     arena_step,
@@ -38,6 +31,13 @@ from distill.steps import (
     selfplay_rates,
     selfplay_round,
 )
+from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
+from distill.flywheel.selfplay import SelfPlayWorker
+from distill.learn import load_checkpoint
+from distill.progress import Progress
+from distill.recipe import Recipe, derive
+from distill.registry import make
+from distill.replay import read_shard
 
 
 def load_run_recipe(run: RunDir) -> Recipe:

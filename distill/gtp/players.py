@@ -1,14 +1,17 @@
-"""External GTP engines (GNU Go, KataGo, another ``distill gtp``...) as `distill.players.Player`s.
+"""External GTP engines (GNU Go, KataGo, another ``distill gtp``...) as players.
 
-A `GtpPlayer` keeps the engine's board in step with the `Position` it is asked
-about: before each ``genmove`` it sends only the moves played since its last
-call, or ``clear_board`` and the whole game when the history diverged (a new
-game, an undo). Board size and komi are (re)sent whenever they change. The
-engine's reply is parsed into an action but **not** checked for legality here:
-the referee (`distill.domains.go.match`) checks it in our engine, so that an
-illegal move forfeits with a note instead of being silently corrected.
+They follow the `distill.arena.players.Player` protocol.
 
-Spec strings (`distill.players.make_player`)::
+A `GtpPlayer` follows one game at a time (``max_batch = 1``) and keeps the
+engine's board in step with the `Position` it is asked about: before each
+``genmove`` it sends only the moves played since its last call, or
+``clear_board`` and the whole game when the history diverged (a new game, an
+undo). Board size and komi are (re)sent whenever they change. The engine's reply
+is parsed into an action but **not** checked for legality here: the match
+runner (`distill.arena.match`) checks it in our engine, so that an illegal move
+forfeits with a note instead of being silently corrected.
+
+Spec strings (`distill.arena.specs.make_player`)::
 
     gnugo                 GNU Go at level 0, Chinese (area) rules, positional superko,
                           capturing dead stones before passing
@@ -23,11 +26,14 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
+from distill.arena.players import RESIGN, Player
+from distill.arena.specs import parse_options, reject_unknown, take_int
 from distill.domain import Domain, Position
 from distill.domains.go import GoDomain, action_to_vertex, size_of, vertex_to_action
-from distill.domains.go.gtp_client import GNUGO, GtpClient, gnugo_argv
 from distill.errors import ConfigError, DistillError
-from distill.players import RESIGN, Player, parse_options, reject_unknown, take_int
+from distill.gtp.client import GNUGO, GtpClient, gnugo_argv
 
 COLOUR_LETTERS = "BW"
 
@@ -37,7 +43,7 @@ class EngineMoveError(DistillError):
 
 
 class GtpPlayer:
-    """A GTP engine subprocess driven as a player.
+    """A GTP engine subprocess driven as a player (one game at a time).
 
     Args:
         argv: the engine's command line.
@@ -56,6 +62,7 @@ class GtpPlayer:
         self._client: GtpClient | None = None
         self._rules: tuple[int, float] | None = None
         self._sent: list[int] = []  # actions the engine's board holds, in order
+        self.max_batch = 1
 
     @property
     def client(self) -> GtpClient:
@@ -72,6 +79,10 @@ class GtpPlayer:
         """Start the engine and ask ``protocol_version``: GtpError if it cannot answer, so a
         referee fails at once instead of recording a forfeit for every game."""
         self.send("protocol_version")
+
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        """The engine's move (unchecked) or `RESIGN` for each position, one after another."""
+        return np.array([self.genmove(p) for p in positions], dtype=np.int64)
 
     def genmove(self, position: Position) -> int:
         """The engine's move for the side to move: an action (unchecked) or `RESIGN`."""
@@ -128,7 +139,7 @@ class GtpPlayer:
         return size
 
 
-def gnugo_from_spec(domain: Domain, *, spec: str, rest: str, seed: int) -> Player:
+def gnugo_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     """``gnugo[:level=N,capture=1]``: GNU Go under area rules with positional superko.
 
     ``capture=1`` (default) adds ``--capture-all-dead``: GNU Go removes dead stones before
@@ -153,7 +164,7 @@ def gnugo_from_spec(domain: Domain, *, spec: str, rest: str, seed: int) -> Playe
     return GtpPlayer(argv, name=f"gnugo-l{level}")
 
 
-def gtp_from_spec(domain: Domain, *, spec: str, rest: str, seed: int) -> Player:
+def gtp_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     """``gtp:COMMAND LINE``: any GTP engine (the command line is split shell-style)."""
     try:
         argv = shlex.split(rest)
@@ -164,4 +175,4 @@ def gtp_from_spec(domain: Domain, *, spec: str, rest: str, seed: int) -> Player:
     return GtpPlayer(argv)
 
 
-__all__ = ["RESIGN", "EngineMoveError", "GtpPlayer", "gnugo_from_spec", "gtp_from_spec"]
+__all__ = ["EngineMoveError", "GtpPlayer", "gnugo_from_spec", "gtp_from_spec"]

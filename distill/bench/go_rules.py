@@ -1,10 +1,10 @@
 """Validate distill's Go rules against GNU Go (GTP) and PettingZoo go_v5, move by move.
 
-    python benchmarks/validate_go_rules.py --games-9 2000 --games-19 200 [--games-5 500]
+    distill bench go-rules --games-9 2000 --games-19 200 [--games-5 500]
 
 Random legal games are played into both references; after every move the legal
 points of the player to move and the stones on the board are compared (see
-`distill.domains.go.validate` for what is compared and which rule differences are
+`distill.gtp.validate_rules` for what is compared and which rule differences are
 counted apart). Each (reference, size) job runs in its own process (go_v5 keeps
 its board size in module globals), two at a time. Prints one summary line per
 job and exits 1 on any disagreement (or if GNU Go is missing).
@@ -18,8 +18,8 @@ import os
 import sys
 import time
 
-from distill.domains.go.gtp_client import GNUGO
-from distill.domains.go.validate import Report, validate_gnugo, validate_pettingzoo
+from distill.gtp.client import GNUGO
+from distill.gtp.validate_rules import Report, validate_gnugo, validate_pettingzoo
 
 JOBS = {"gnugo": validate_gnugo, "go_v5": validate_pettingzoo}
 
@@ -32,7 +32,9 @@ def _run(job: tuple[str, int, int, int]) -> tuple[Report, float]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="distill bench go-rules", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--games-9", type=int, default=2000)
     parser.add_argument("--games-19", type=int, default=200)
     parser.add_argument("--games-5", type=int, default=500, help="small boards reach superko")
@@ -58,7 +60,3 @@ def main(argv: list[str]) -> int:
             failed += report.disagreements
     print("OK: no disagreements" if failed == 0 else f"FAILED: {failed} disagreements")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

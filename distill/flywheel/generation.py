@@ -1,4 +1,4 @@
-"""The steps of one generation, each leaving durable files (used by `distill.loop`).
+"""The steps of one generation, each leaving durable files (used by `distill.flywheel.loop`).
 
 * `selfplay_round`: G games with the latest weights → one replay shard, recorded in state.
 * `learn`: optimizer steps on a fresh replay window → the generation's checkpoint.
@@ -20,6 +20,9 @@ import torch
 
 from distill.arena.evaluate import run_arena
 from distill.domain import Domain
+from distill.fileio import atomic_write
+from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name, shard_name
+from distill.flywheel.selfplay import SelfPlayBatch, SelfPlayWorker, write_shard
 from distill.learn import (
     DistillModule,
     ReplayDataModule,
@@ -29,8 +32,6 @@ from distill.learn import (
 )
 from distill.nets import build_net
 from distill.recipe import Recipe, derive
-from distill.run_dir import RunDir, RunState, atomic_write, checkpoint_name, shard_name
-from distill.selfplay import SelfPlayBatch, SelfPlayWorker, write_shard
 
 GAME_ID_STRIDE = 1_000_000  # game ids: generation * stride + round * games_per_round + g
 

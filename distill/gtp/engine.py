@@ -1,4 +1,4 @@
-"""A GTP version 2 engine over the Go domain: any `distill.players.Player` behind it.
+"""A GTP version 2 engine over the Go domain: any `distill.arena.players.Player` behind it.
 
 ``distill gtp`` runs `GtpEngine.run` on stdin/stdout, so GUIs (Sabaki, Lizzie) and
 referees (``distill match``, gogui-twogtp) can drive distill players.
@@ -7,8 +7,8 @@ Commands: the GTP 2 core (``protocol_version name version known_command
 list_commands quit boardsize clear_board komi play genmove undo showboard
 final_score time_settings time_left``), the GNU Go extensions tools rely on
 (``is_legal all_legal list_stones loadsgf printsgf``) and, when the player can
-analyse (`distill.players.MctsPlayer`), the Leela Zero / KataGo analysis commands
-``lz-analyze`` and ``kata-analyze`` (see `gtp_analysis`).
+analyse (`distill.arena.players.SearchPlayer`), the Leela Zero / KataGo analysis
+commands ``lz-analyze`` and ``kata-analyze`` (see `distill.gtp.analysis`).
 
 Rules are the domain's: Tromp-Taylor area scoring, positional superko by default,
 suicide illegal, two passes end the game (a ``play`` after that is refused as
@@ -30,6 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from distill.arena.players import RESIGN, Player, genmove
 from distill.domain import Position
 from distill.domains.go import (
     GoDomain,
@@ -40,7 +43,10 @@ from distill.domains.go import (
     tromp_taylor_score,
     vertex_to_action,
 )
-from distill.domains.go.gtp_protocol import (
+from distill.domains.go.layout import MAX_SIZE, MIN_SIZE
+from distill.errors import DistillError
+from distill.fileio import atomic_write
+from distill.gtp.protocol import (
     Command,
     GtpError,
     colour_name,
@@ -49,10 +55,6 @@ from distill.domains.go.gtp_protocol import (
     parse_float,
     parse_int,
 )
-from distill.domains.go.layout import MAX_SIZE, MIN_SIZE
-from distill.errors import DistillError
-from distill.players import RESIGN, Player
-from distill.run_dir import atomic_write
 
 #: Builds the player for a domain (called again when the board size or komi changes).
 PlayerFactory = Callable[[GoDomain], Player]
@@ -87,9 +89,10 @@ class GtpEngine:
             whenever ``boardsize``/``komi``/``loadsgf`` change the domain (cached per domain).
         size, komi, superko, max_moves: the initial rules (`distill.domains.go.make`).
         name, version: what ``name`` and ``version`` answer.
+        seed: seeds the session's rng, which the player consumes.
 
     `handle` answers one command (the streaming analysis commands are run by
-    `distill.domains.go.gtp_analysis.serve`, which drives this class).
+    `distill.gtp.analysis.serve`, which drives this class).
     """
 
     def __init__(
@@ -102,9 +105,12 @@ class GtpEngine:
         max_moves: int | None = None,
         name: str = "distill",
         version: str | None = None,
+        seed: int = 0,
     ) -> None:
         from distill import __version__
 
+        #: the players' random stream (search noise, random moves), owned by the session
+        self.rng = np.random.default_rng(seed)
         self.player_factory = player_factory
         self.superko = superko
         self.max_moves = max_moves
@@ -255,7 +261,7 @@ class GtpEngine:
         position = self.ready_for(colour)
         if position.is_over:
             return "pass"
-        action = self.player.genmove(position.clone())
+        action = genmove(self.player, position.clone(), self.rng)
         if action == RESIGN:
             return "resign"
         if not 0 <= action < self.domain.num_actions or not position.legal_mask()[action]:

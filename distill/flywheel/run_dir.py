@@ -30,21 +30,18 @@ import csv
 import fcntl
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from distill.errors import ConfigError, CorruptFileError, DistillError
+from distill.fileio import atomic_write
 
 STATE_VERSION = 1
 """Version of the state.json layout (bump with an upgrade step in `RunState.from_json`)."""
 
 SUBDIRS = ("checkpoints", "replay", "games", "tb", "report")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read the process umask (os.umask can only be read by setting it)
 
 
 @dataclass
@@ -94,32 +91,6 @@ class RunState:
             return cls(**data)
         except (json.JSONDecodeError, TypeError, AttributeError) as exc:
             raise CorruptFileError(f"{where}: not a valid run state ({exc})") from None
-
-
-def atomic_write(path: Path, data: bytes | str, *, make_parents: bool = True) -> None:
-    """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync dir.
-
-    With `make_parents` False a missing directory is an OSError, as for ``open``.
-    """
-    payload = data.encode() if isinstance(data, str) else data
-    if make_parents:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class RunDir:
