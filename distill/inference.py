@@ -43,10 +43,8 @@ import torch
 from torch import Tensor, nn
 
 from distill.errors import ShapeError
+from distill.logits import ILLEGAL_LOGIT
 from distill.nets.model import POLICY, VALUE
-
-#: Logit given to illegal actions (same constant as the learner's masking).
-ILLEGAL_LOGIT = -1e9
 
 
 class _PolicyValue(nn.Module):

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from distill.errors import ShapeError
-from distill.inference import EAGER, ILLEGAL_LOGIT, InferenceOptions, NetEvaluator
+from distill.inference import EAGER, InferenceOptions, NetEvaluator
+from distill.logits import ILLEGAL_LOGIT
 from distill.nets import HeadsConfig, NetConfig, ResNetConfig, build_net
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -10,6 +10,7 @@ import pytest
 
 import distill
 from distill.flywheel.selfplay import SelfPlayWorker, choose_moves, write_shard
+from distill.logits import ILLEGAL_LOGIT
 from distill.recipe import SelfPlaySection
 from distill.replay import read_shard
 from distill.search import RolloutEvaluator, SearchConfig, uniform_evaluator
@@ -21,7 +22,7 @@ def hashed_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
     weights = np.sin(np.arange(flat.shape[1] * mask.shape[1])).reshape(flat.shape[1], -1)
     logits = (flat @ weights).astype(np.float32)
     value = np.tanh(flat @ np.cos(np.arange(flat.shape[1]))).astype(np.float32) * 0.5
-    return np.where(mask, logits, -1e9).astype(np.float32), value
+    return np.where(mask, logits, ILLEGAL_LOGIT).astype(np.float32), value
 
 
 def x_is_lost_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,13 +10,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-#: Logit given to illegal actions before the softmax (finite: no NaN if a row is all illegal).
-ILLEGAL_LOGIT = -1e9
+from distill.logits import ILLEGAL_LOGIT
 
 
 def masked_log_softmax(logits: Tensor, mask: Tensor) -> Tensor:
     """log-probabilities [B, A] over the legal actions (mask bool[B, A], True = legal);
-    illegal entries are ~ -1e9."""
+    illegal entries are ~ `ILLEGAL_LOGIT`."""
     return logits.masked_fill(~mask, ILLEGAL_LOGIT).log_softmax(dim=-1)
 
 

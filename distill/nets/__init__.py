@@ -9,7 +9,6 @@ to move), plus optional auxiliary outputs; see `distill.nets.model`.
 from __future__ import annotations
 
 from distill.nets.config import HeadsConfig, NetConfig, ResNetConfig, TransformerConfig
-from distill.nets.heads import OFF_BOARD_LOGIT
 from distill.nets.model import (
     OWNERSHIP,
     POLICY,
@@ -23,7 +22,6 @@ from distill.nets.model import (
 )
 
 __all__ = [
-    "OFF_BOARD_LOGIT",
     "OWNERSHIP",
     "POLICY",
     "SHORT_TERM",

@@ -7,7 +7,7 @@ Policy heads (choose with `HeadsConfig.policy`):
 
 * `SpatialPolicyHead`: logits [B, H*W + extra]; cell a = r*W + c gets a 1x1-conv
   logit, and the ``extra`` global actions (Go's pass) come from pooled features
-  (KataGo's pass logit; Wu 2019 Sec. 4.2). Off-board cells get `OFF_BOARD_LOGIT`.
+  (KataGo's pass logit; Wu 2019 Sec. 4.2). Off-board cells get `ILLEGAL_LOGIT`.
 * `ColumnPolicyHead`: logits [B, W]: features pooled over each column's rows (mean,
   max) and mapped per column, for games whose actions are columns (Connect Four).
 * `DensePolicyHead`: logits [B, A] from a linear layer over the flattened features:
@@ -20,10 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from distill.logits import ILLEGAL_LOGIT
 from distill.nets.layers import Norm, conv1x1, global_pool, kaiming_fan_in, relu_norm, row_pool
-
-#: Logit given to cells outside the board (finite so softmax of a row never becomes NaN).
-OFF_BOARD_LOGIT = -1e9
 
 
 class SpatialPolicyHead(nn.Module):
@@ -44,7 +42,7 @@ class SpatialPolicyHead(nn.Module):
         h = F.relu(h + self.pool_to_bias(pooled)[:, :, None, None])
         cells = self.cell_logit(h).flatten(1)  # [B, H*W]
         if mask is not None:
-            cells = cells.masked_fill(mask.flatten(1) == 0, OFF_BOARD_LOGIT)
+            cells = cells.masked_fill(mask.flatten(1) == 0, ILLEGAL_LOGIT)
         if self.global_logits is None:
             return cells
         return torch.cat([cells, self.global_logits(pooled)], dim=1)
@@ -65,7 +63,7 @@ class ColumnPolicyHead(nn.Module):
         columns = F.relu(self.mix(row_pool(h, mask)))  # [B, C', W]
         logits = self.column_logit(columns)[:, 0]
         if mask is not None:
-            logits = logits.masked_fill(mask.amax(dim=2)[:, 0] == 0, OFF_BOARD_LOGIT)
+            logits = logits.masked_fill(mask.amax(dim=2)[:, 0] == 0, ILLEGAL_LOGIT)
         return logits
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from distill.logits import ILLEGAL_LOGIT
 from distill.search.gumbel import completed_q, final_action, improved_policy
 from distill.search.steps import node_mean_value
 from distill.search.tree import ROOT, Params, Tree
@@ -45,7 +46,7 @@ def gumbel_root(
         legal = tree.legal[b, ROOT]
         with np.errstate(divide="ignore"):
             scores = np.where(legal, gumbel[b] + np.log(tree.children_prior[b, ROOT]), -np.inf)
-        scores = np.where(legal & np.isneginf(scores), -1e9, scores)  # underflowed priors
+        scores = np.where(legal & np.isneginf(scores), ILLEGAL_LOGIT, scores)  # underflowed priors
         m = min(num_considered, int(legal.sum()))
         order = np.argsort(-scores, kind="stable")
         tree.root_considered[b, order[:m]] = True
