@@ -56,10 +56,11 @@ class SelfPlaySection:
     concurrent_games: int = 64
     """G: games searched together in one batch (one evaluator call per search step)."""
     temperature_moves: int = 4
-    """For the first k plies of a game the move is sampled from the search policy
-    (with `temperature`); afterwards the most visited move is played."""
+    """For the first k plies of a game the move is sampled from the search's visit
+    counts (with `temperature`); afterwards the most visited move is played."""
     temperature: float = 1.0
-    """Sampling temperature of the opening moves (policy ** (1 / T))."""
+    """The move-choice temperature of the opening plies: PUCT samples ∝ N(a)^(1/T)
+    (`Searcher.run`'s per-game temperature; Gumbel plays its own sampled winner)."""
     full_search_fraction: float = 1.0
     """Playout-cap randomization (Wu 2019, KataGo, sec. 3.1): probability that a move
     gets the full search (`search.num_simulations`, root noise, recorded as a policy

@@ -12,11 +12,12 @@ batch), then every game plays its move. Per ply the worker
   sample. The draw is shared by the whole batch (one searcher call per ply);
   over many plies each position gets a full search with the same probability
   as with KataGo's per-move draw;
-* picks the move: for the first ``temperature_moves`` plies of a game, sampled
-  from the search policy sharpened by ``1/temperature`` (PUCT) or the Gumbel
-  sequential-halving winner (already a sample); afterwards the most visited
-  action (PUCT) or the Gumbel winner; with probability ``random_move_fraction``
-  a uniformly random legal move instead (the position is still recorded);
+* plays the searcher's move (`SearchResult.action`): the worker passes the search a
+  per-game temperature, ``temperature`` for the first ``temperature_moves`` plies of a
+  game and 0 afterwards, so PUCT samples ∝ N(a)^(1/T) in the opening and then plays
+  the most visited action, and Gumbel plays its sequential-halving winner (a sample
+  already); with probability ``random_move_fraction`` a uniformly random legal move
+  instead (the position is still recorded);
 * **resigns** a game when the root value for the player to move falls below
   ``resign_threshold``, except in a ``no_resign_fraction`` of games (AlphaGo
   Zero, Silver et al. 2017, "Methods: Self-play"), which play on and measure
@@ -149,34 +150,6 @@ class TimedEvaluator:
         return timed
 
 
-def choose_moves(
-    visits: np.ndarray,
-    searched_action: np.ndarray,
-    explore: np.ndarray,
-    temperature: float,
-    gumbel: bool,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """int64[B]: the move per game.
-
-    visits: int32[B, A] root visit counts; searched_action: int64[B], the searcher's
-    choice; explore: bool[B], game still in its sampled opening. Gumbel always plays the
-    searcher's choice (its Gumbel-top-k winner is a sample already). PUCT samples
-    ∝ N(a)^(1/T) in the opening (AlphaZero), else plays the most visited action.
-    The rng is consumed only for exploring PUCT rows.
-    """
-    if gumbel:
-        return searched_action.astype(np.int64)
-    moves = np.argmax(visits, axis=1).astype(np.int64)
-    for b in np.flatnonzero(explore):
-        counts = visits[b].astype(np.float64)
-        weights = counts ** (1.0 / temperature)
-        total = weights.sum()
-        if total > 0:
-            moves[b] = int(rng.choice(counts.shape[0], p=weights / total))
-    return moves
-
-
 class SelfPlayWorker:
     """Plays rounds of `num_games` games with one batched `Searcher` (reused across rounds)."""
 
@@ -214,13 +187,14 @@ class SelfPlayWorker:
             full = bool(rng.random() < cfg.full_search_fraction)
             sims = self.search.num_simulations if full else cfg.cheap_simulations
             idx = np.where(row_game >= 0, row_game, spare)
-            result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=full)
-            explore = np.zeros(row_game.shape[0], dtype=np.bool_)
-            explore[live] = games.ply[active] < cfg.temperature_moves
-            gumbel = self.search.algorithm == "gumbel"
-            moves = choose_moves(
-                result.visit_counts, result.action, explore, cfg.temperature, gumbel, rng
+            temperature = np.zeros(row_game.shape[0])  # idle rows: argmax, no rng draw
+            temperature[live] = np.where(
+                games.ply[active] < cfg.temperature_moves, cfg.temperature, 0.0
             )
+            result = searcher.run(
+                store, idx, rng, num_simulations=sims, add_noise=full, temperature=temperature
+            )
+            moves = result.action.copy()
             if cfg.random_move_fraction > 0.0:
                 moves[live] = self._random_moves(store, active, moves[live], rng)
             games.record(domain, store, active, result, live, moves[live], full)
@@ -426,7 +400,6 @@ __all__ = [
     "SelfPlayBatch",
     "SelfPlayWorker",
     "TimedEvaluator",
-    "choose_moves",
     "to_game_records",
     "write_shard",
 ]
