@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import distill
-from distill.flywheel.selfplay import SelfPlayWorker, write_shard
+from distill.flywheel.selfplay import SelfPlayWorker
 from distill.logits import ILLEGAL_LOGIT
 from distill.recipe import SelfPlaySection
-from distill.replay import read_shard
+from distill.replay import read_shard, shard_meta, shard_name, write_shard
 from distill.search import RolloutEvaluator, SearchConfig, Searcher, uniform_evaluator
 
 
@@ -177,7 +177,9 @@ def test_selfplay_plays_the_searchers_move_at_its_temperature(ttt, monkeypatch, 
 
 def test_round_written_as_a_replay_shard(tmp_path, ttt):
     batch = make_worker(ttt, games=4).play(np.random.default_rng(2))
-    path = write_shard(tmp_path / "g000003-r0000.shard", batch, 3, 3_000_000, ttt)
+    path = write_shard(
+        tmp_path / shard_name(3, 0), batch.shard_arrays(3, 3_000_000), shard_meta(ttt)
+    )
     shard = read_shard(path)
     a = shard.arrays
     assert shard.num_positions == batch.num_positions and shard.num_games == 4
@@ -187,3 +189,5 @@ def test_round_written_as_a_replay_shard(tmp_path, ttt):
     np.testing.assert_array_equal(a["game_final_value"], batch.final_value)
     np.testing.assert_array_equal(a["game_length"], batch.length)
     assert (a["generation"] == 3).all()
+    assert "game_ownership" not in a and "game_score" not in a  # tic-tac-toe offers neither
+    assert shard.meta == {"domain": "tictactoe", "obs_shape": [2, 3, 3], "num_actions": 9}

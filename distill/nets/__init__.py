@@ -12,6 +12,7 @@ from distill.nets.config import HeadsConfig, NetConfig, ResNetConfig, Transforme
 from distill.nets.model import (
     OWNERSHIP,
     POLICY,
+    SCORE,
     SHORT_TERM,
     VALUE,
     WDL,
@@ -24,6 +25,7 @@ from distill.nets.model import (
 __all__ = [
     "OWNERSHIP",
     "POLICY",
+    "SCORE",
     "SHORT_TERM",
     "VALUE",
     "WDL",

@@ -84,11 +84,16 @@ class DensePolicyHead(nn.Module):
 
 
 class ValueHead(nn.Module):
-    """Pooled value head: {"value": [B], "wdl_logits": [B, 3]?, "short_term": [B, K]?}.
+    """Pooled value head: {"value": [B], "wdl_logits": [B, 3]?, "short_term": [B, K]?,
+    "score": [B]?}.
 
     ``value`` is in [-1, 1] for the player to move: tanh of one output (scalar mode)
     or P(win) - P(loss) of the win/draw/loss softmax (wdl mode; logits ordered
-    win, draw, loss). ``short_term`` are K tanh values, one per horizon.
+    win, draw, loss). ``short_term`` are K tanh values, one per horizon. ``score`` is
+    the final score margin for the player to move in points: one linear output
+    times the number of on-board cells, so the layer itself works in margin per
+    cell, of order 1 on every board size (KataGo's score mean, Wu 2019 sec. 4.1,
+    likewise feeds the value head's pooled features).
     """
 
     def __init__(
@@ -99,6 +104,7 @@ class ValueHead(nn.Module):
         wdl: bool,
         horizons: int,
         batch_norm: bool,
+        score: bool = False,
     ) -> None:
         super().__init__()
         self.wdl = wdl
@@ -108,6 +114,7 @@ class ValueHead(nn.Module):
         kaiming_fan_in(self.hidden)
         self.out = nn.Linear(hidden, 3 if wdl else 1)
         self.short_term = nn.Linear(hidden, horizons) if horizons else None
+        self.score = nn.Linear(hidden, 1) if score else None
 
     def forward(self, features: Tensor, mask: Tensor | None) -> dict[str, Tensor]:
         h = relu_norm(self.conv(features), self.norm, mask)
@@ -122,7 +129,16 @@ class ValueHead(nn.Module):
             result["value"] = torch.tanh(raw[:, 0])
         if self.short_term is not None:
             result["short_term"] = torch.tanh(self.short_term(hidden))
+        if self.score is not None:
+            result["score"] = self.score(hidden)[:, 0] * board_cells(features, mask)
         return result
+
+
+def board_cells(features: Tensor, mask: Tensor | None) -> Tensor:
+    """float[B]: on-board cells per sample (H*W without a mask)."""
+    if mask is None:
+        return features.new_full((features.shape[0],), float(features.shape[2] * features.shape[3]))
+    return mask.flatten(1).sum(dim=1).to(features.dtype)
 
 
 class OwnershipHead(nn.Module):
