@@ -80,8 +80,9 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
     answer ``("error", actor_id, traceback)``.
     """
     try:
-        from distill.flywheel.selfplay import SelfPlayWorker, write_shard
+        from distill.flywheel.selfplay import SelfPlayWorker
         from distill.registry import make
+        from distill.replay import shard_meta, write_shard
 
         slot = Slot(spec.layout, spec.slot_name)
         domain = make(spec.domain_id, **spec.domain_kwargs)
@@ -106,7 +107,8 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
             before = worker.evaluator.positions
             batch = worker.play(np.random.default_rng(seed_key))
             if shard_path is not None:
-                write_shard(Path(shard_path), batch, generation, first_game_id, domain)
+                arrays = batch.shard_arrays(generation, first_game_id)
+                write_shard(Path(shard_path), arrays, shard_meta(domain))
             evaluated = worker.evaluator.positions - before
             results.put(("done", spec.actor_id, _stats(batch, evaluated, evaluator.version)))
         except Exception:
