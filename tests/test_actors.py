@@ -6,6 +6,8 @@ a bad actor count and a dead child are one clear error."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -92,3 +94,14 @@ def test_bad_actor_counts_and_failures_are_one_clear_error(tmp_path):
     (tmp_path / "file").write_text("not a directory")
     with _pool(inference="local") as pool, pytest.raises(DistillError, match="actor 0 failed"):
         pool.play([[0], [1]], [tmp_path / "file" / "y.shard", None], 0, [0, 4])
+
+
+def test_bench_selfplay_with_actors_prints_one_json_line(capsys):
+    from distill.bench.selfplay import main
+
+    argv = ["--domain", "tictactoe", "--games", "4", "--simulations", "4", "--channels", "8"]
+    assert main([*argv, "--blocks", "1", "--actors", "1", "--null"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["inference"] == "null" and line["gpu_busy_share"] is None
+    assert line["evals_per_s"] > 0 and line["positions_per_s"] > 0 and line["host_us_per_sim"] > 0
+    assert 1 <= line["batch_mean"] <= line["batch_p95"] <= 4 + 1
