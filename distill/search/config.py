@@ -70,6 +70,16 @@ class SearchConfig:
     kept root visits count toward the sequential-halving schedule (halving resumes where
     the counts stand); set False for the paper's from-scratch root search."""
 
+    forced_playouts: bool = False
+    """KataGo's forced playouts with policy-target pruning (Wu 2019, arXiv:1902.10565,
+    sec. 3.2), PUCT only and only in searches with root noise (self-play): a root child c
+    with N(c) < sqrt(forced_k * P(c) * sum_b N(b)) is selected first, and the policy target
+    then takes those forced visits back from every child but the most visited one wherever
+    they did not raise its PUCT value above the best child's (`distill.search.root`)."""
+
+    forced_k: float = 2.0
+    """k in n_forced(c) = sqrt(k P(c) sum_b N(b)) (KataGo: k = 2)."""
+
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
             raise ConfigError(
@@ -89,6 +99,13 @@ class SearchConfig:
         for name in ("c_init", "fpu_reduction", "gumbel_c_visit", "virtual_loss"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"SearchConfig.{name} must be >= 0, got {getattr(self, name)}")
+        if not self.forced_k > 0:
+            raise ConfigError(f"SearchConfig.forced_k must be > 0, got {self.forced_k}")
+        if self.forced_playouts and self.algorithm != "puct":
+            raise ConfigError(
+                "SearchConfig.forced_playouts applies to algorithm 'puct' only (Gumbel's "
+                "sequential halving already spreads the root visits)"
+            )
         if not 0.0 <= self.dirichlet_fraction <= 1.0:
             raise ConfigError(
                 f"SearchConfig.dirichlet_fraction must be in [0, 1], got {self.dirichlet_fraction}"

@@ -6,6 +6,8 @@ Python-orchestrated paths consume the rng identically and build identical trees.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -82,12 +84,57 @@ def root_statistics(
                 policy_target[b, a] = (
                     visits[a] / total if total > 0 else (tree.children_prior[b, ROOT, a])
                 )
+        if params.forced_k > 0.0 and total > 0:
+            pruned_policy_target(tree, b, params, visits, policy_target[b])
         if params.gumbel:
             improved_policy(tree, b, ROOT, params, policy_target[b])
             gumbel_action[b] = final_action(tree, b, params)
             root_value[b] = improved_value(policy_target[b], q_hat, tree.legal[b, ROOT])
         else:
             root_value[b] = node_mean_value(tree, b, ROOT)
+
+
+@njit(cache=True)
+def pruned_policy_target(
+    tree: Tree, b: int, params: Params, visits: np.ndarray, out: np.ndarray
+) -> None:
+    """out[A] := the root visits of game b (int64[A]) after KataGo's policy-target pruning,
+    normalized (Wu 2019, arXiv:1902.10565, sec. 3.2).
+
+    c* = the most visited child (lowest index on ties). Every other visited child c gives
+    back visits one at a time, at most n_forced(c) = sqrt(k P(c) sum_b N(b)) of them, while
+    its PUCT value Q(c) + U(c) with the reduced count stays below c*'s (U with the root's
+    full visit count and the noised root prior the search used). Children left with one
+    visit or none are dropped. The visit counts themselves (and the move played) stay.
+    """
+    best = np.argmax(visits)
+    parent_visits = tree.node_visits[b, ROOT]
+    exploration = math.log((parent_visits + params.c_base + 1.0) / params.c_base) + params.c_init
+    exploration *= math.sqrt(parent_visits)
+    total = visits.sum()
+    best_score = _puct_value(tree, b, best, visits[best], exploration)
+    kept = 0.0
+    for a in range(visits.shape[0]):
+        count = visits[a]
+        if a != best and count > 0:
+            limit = count - math.sqrt(params.forced_k * tree.root_prior[b, a] * total)
+            while count - 1 >= limit and count > 0:
+                if _puct_value(tree, b, a, count - 1, exploration) >= best_score:
+                    break
+                count -= 1
+            if count <= 1:
+                count = 0
+        out[a] = count
+        kept += count
+    for a in range(visits.shape[0]):
+        out[a] /= kept
+
+
+@njit(cache=True, inline="always")
+def _puct_value(tree: Tree, b: int, action: int, count: int, exploration: float) -> float:
+    """Q(a) + U(a) of root child `action` as if it had `count` visits (Q its true mean)."""
+    q = tree.children_value_sum[b, ROOT, action] / tree.children_visits[b, ROOT, action]
+    return q + exploration * tree.root_prior[b, action] / (1.0 + count)
 
 
 @njit(cache=True)

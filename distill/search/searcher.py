@@ -86,6 +86,7 @@ class Searcher:
             virtual_loss=float(config.virtual_loss),
             c_visit=float(config.gumbel_c_visit),
             c_scale=float(config.gumbel_c_scale),
+            forced_k=float(config.forced_k) if config.forced_playouts else 0.0,
         )
         self._loop = self._jit_loop(jit)
 
@@ -141,11 +142,14 @@ class Searcher:
         self._expand_roots(run_seed)
         self._prepare_root(rng, add_noise)
         schedules = self._schedules(sims)
+        # Forced playouts are a self-play device (KataGo sec. 3.2): noise-free searches
+        # (arena, analysis, play) search and report plain PUCT.
+        params = self.params if add_noise else self.params._replace(forced_k=0.0)
         if self._loop is not None:
             num_rollouts = int(getattr(self.evaluator, "num_rollouts", 1))
             self._loop.run_simulations(
                 self.tree,
-                self.params,
+                params,
                 schedules,
                 self.states,
                 sims,
@@ -155,9 +159,9 @@ class Searcher:
                 run_seed,
             )
         else:
-            self._simulate(sims, schedules, run_seed)
+            self._simulate(params, sims, schedules, run_seed)
         self._reusable[:] = True
-        return self._result(rng, temperatures)
+        return self._result(params, rng, temperatures)
 
     def advance(self, actions: Any) -> None:
         """Tree reuse: make each root's child for actions[b] (int64[B]) the new root, keeping
@@ -266,7 +270,9 @@ class Searcher:
             self._tables[sims] = considered_visit_table(self.config.gumbel_num_considered, sims)
         return np.ascontiguousarray(gumbel_schedules(self.tree, self._tables[sims]))
 
-    def _simulate(self, sims: int, schedules: np.ndarray, run_seed: np.uint64) -> None:
+    def _simulate(
+        self, params: Params, sims: int, schedules: np.ndarray, run_seed: np.uint64
+    ) -> None:
         """The Python-orchestrated simulation loop (any domain, any evaluator)."""
         batch, width, num_actions = (
             self.batch_size,
@@ -285,7 +291,7 @@ class Searcher:
         done = 0
         while done < sims:
             count = min(width, sims - done)
-            select_leaves(self.tree, self.params, schedules, count, leaf_node, leaf_kind)
+            select_leaves(self.tree, params, schedules, count, leaf_node, leaf_kind)
             rows, cols = np.nonzero(leaf_kind == NEW)
             if rows.size:
                 self._evaluate_new_leaves(rows, cols, leaf_node[rows, cols], leaves, run_seed)
@@ -349,14 +355,16 @@ class Searcher:
             )
         return logits, value
 
-    def _result(self, rng: np.random.Generator, temperature: np.ndarray) -> SearchResult:
+    def _result(
+        self, params: Params, rng: np.random.Generator, temperature: np.ndarray
+    ) -> SearchResult:
         batch, num_actions = self.batch_size, self.domain.num_actions
         visit_counts = np.zeros((batch, num_actions), np.int32)
         q_values = np.zeros((batch, num_actions), np.float32)
         policy = np.zeros((batch, num_actions), np.float32)
         root_value = np.zeros(batch, np.float32)
         action = np.zeros(batch, np.int64)
-        root_statistics(self.tree, self.params, visit_counts, q_values, policy, root_value, action)
+        root_statistics(self.tree, params, visit_counts, q_values, policy, root_value, action)
         if self.config.algorithm != "gumbel":
             action = choose_by_visits(visit_counts, q_values, temperature, rng)
         prior = self.tree.children_prior[:, ROOT].copy()

@@ -21,6 +21,7 @@ from numba import njit
 from distill.search.gumbel import interior_action, root_action
 from distill.search.tree import ROOT, UNVISITED, Params, Tree, child_sign
 
+FORCED_BONUS = 1e9  # added to a forced child's PUCT score; |Q + U| is far below it
 NO_LEAF = -1
 NEW = 0
 TERMINAL = 1
@@ -41,8 +42,9 @@ def puct_action(tree: Tree, b: int, node: int, params: Params) -> int:
     """argmax_a Q(a) + U(a) over legal actions, AlphaZero pseudocode (``ucb_score``):
 
     U(a) = (log((N + c_base + 1) / c_base) + c_init) * P(a) * sqrt(N) / (1 + N(a)),
-    N = parent visits (pending leaves included). An unvisited child's Q is the first-play
-    urgency, parent mean value - fpu_reduction; a visited child's Q is that of
+    N = parent visits (pending leaves included). With forced playouts on (params.forced_k
+    > 0) a root child below its forced count is chosen first. An unvisited child's Q is the
+    first-play urgency, parent mean value - fpu_reduction; a visited child's Q is that of
     `child_visits_and_q` (virtual loss included), computed inline here.
 
     The hottest loop of the search: it reads the tree arrays by scalar index only (no row
@@ -55,6 +57,10 @@ def puct_action(tree: Tree, b: int, node: int, params: Params) -> int:
     exploration *= math.sqrt(parent_visits)
     fpu = node_mean_value(tree, b, node) - params.fpu_reduction
     at_root = node == ROOT
+    # Forced playouts (KataGo, Wu 2019, sec. 3.2): at the root, children below
+    # n_forced(c) = sqrt(k P(c) sum_b N(b)) outrank every other child; among them PUCT
+    # decides. sum_b N(b) = parent visits - 1 (the root's own evaluation), pending included.
+    forced_scale = params.forced_k * max(parent_visits - 1, 0) if at_root else 0.0
     best, best_score = -1, -np.inf
     for a in range(tree.legal.shape[2]):
         if not tree.legal[b, node, a]:
@@ -67,6 +73,8 @@ def puct_action(tree: Tree, b: int, node: int, params: Params) -> int:
             q = (tree.children_value_sum[b, node, a] - params.virtual_loss * pending) / visits
         prior = tree.root_prior[b, a] if at_root else tree.children_prior[b, node, a]
         score = q + exploration * prior / (1.0 + visits)
+        if forced_scale > 0.0 and visits < math.sqrt(forced_scale * prior):
+            score += FORCED_BONUS
         if score > best_score:
             best, best_score = a, score
     return best

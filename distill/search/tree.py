@@ -59,6 +59,7 @@ class Params(NamedTuple):
     virtual_loss: float
     c_visit: float
     c_scale: float
+    forced_k: float  # k of KataGo's forced playouts at the root; 0 = off (see SearchConfig)
 
 
 def allocate(batch_size: int, num_nodes: int, num_actions: int) -> Tree:
