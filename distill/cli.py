@@ -29,6 +29,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "gtp": ("gtp", "speak GTP v2 on stdin/stdout (Go), for GUIs and referees"),
     "match": ("match", "play N games between two players (distill or GTP engines)"),
     "play": ("play", "play against an agent in the terminal"),
+    "pretrain": ("pretrain", "train a recipe's net on SGF games, then hand it to the flywheel"),
     "report": ("report", "write plots (Elo, error rates, losses, throughput) for a run"),
     "search": ("search", "run a search from a position and print its statistics"),
     "solve": ("solve", "exact scores of every move of a position (tictactoe, connect4)"),

@@ -107,7 +107,7 @@ def pruned_policy_target(
     full visit count and the noised root prior the search used). Children left with one
     visit or none are dropped. The visit counts themselves (and the move played) stay.
     """
-    best = np.argmax(visits)
+    best = int(np.argmax(visits))
     parent_visits = tree.node_visits[b, ROOT]
     exploration = math.log((parent_visits + params.c_base + 1.0) / params.c_base) + params.c_init
     exploration *= math.sqrt(parent_visits)

@@ -1,0 +1,59 @@
+"""`distill pretrain RECIPE --sgf DIR [--out RUN_DIR] [--epochs E] [--set a.b=c ...]`.
+
+Trains the recipe's network on a collection of SGF games (policy = the move played,
+value = the result, ownership and score from games that ended by two passes) and
+writes a run directory whose first checkpoint is the pretrained net, so
+
+    distill pretrain recipes/go9-warmstart.yaml --sgf data/gnugo9 --out runs/go9-ws
+    distill train --resume runs/go9-ws
+
+continues with self-play from it. Every file is checked before anything is written
+(board size, komi, handicap or setup stones, ruleset, corrupt files: one line naming
+the file, exit 2). See `distill.warmstart.pretrain`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "recipe", type=Path, help="recipe YAML file (e.g. recipes/go9-warmstart.yaml)"
+    )
+    parser.add_argument("--sgf", type=Path, required=True, help="directory of *.sgf games")
+    parser.add_argument("--out", type=Path, help="run directory to create (default runs/<name>)")
+    parser.add_argument("--epochs", type=int, default=2, help="passes over the games (default 2)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe field (repeatable)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from distill.recipe import load_recipe
+    from distill.warmstart.pretrain import pretrain
+
+    recipe = load_recipe(args.recipe, args.overrides)
+    out = args.out or Path("runs") / recipe.name
+    with Progress(transient=False) as bar:
+        task = bar.add_task("pretraining", total=args.epochs)
+
+        def advance(epoch: int, epochs: int, metrics: dict[str, float]) -> None:
+            losses = "  ".join(f"{k[5:]} {v:.3f}" for k, v in sorted(metrics.items()))
+            bar.update(task, completed=epoch, description=f"epoch {epoch}/{epochs}  {losses}")
+
+        summary = pretrain(recipe, args.sgf, out, epochs=args.epochs, progress=advance)
+    print(
+        f"pretrained on {summary['games']} games ({summary['positions']} positions, "
+        f"{int(summary['steps'])} steps); run directory {out}: "
+        f"continue with 'distill train --resume {out}'"
+    )
+    return 0

@@ -1,0 +1,286 @@
+"""Pretraining on SGF games: warm-start a Go recipe's network from a game collection.
+
+    run_dir = pretrain(recipe, sgf_dir, out, epochs=2, progress=callback)
+
+Every ``*.sgf`` of the directory is read with `distill.domains.go.sgf.load_sgf` and
+checked against the recipe's domain first (board size, komi, no handicap or setup
+stones, an area ruleset), so bad input is refused by file name before anything is
+written. Each game becomes training positions in the replay shard layout
+(`distill.replay.format`, written by the one writer `distill.replay.write_shard`):
+
+* policy target: the move played (one-hot), policy weight 1;
+* value: the game's result for the player to move (``root_value`` holds it too, so
+  every credit target of the recipe, z, mix or lambda, trains on the result);
+* ownership and score: the final Tromp-Taylor ownership and margin of the last
+  position, only for games that ended by two passes (the others are marked resigned,
+  so the window gives them ownership/score weight 0, `distill.replay.buffer`).
+
+The recipe's learner then trains on them for `epochs` passes (a cosine schedule of
+its own) and the weights become the checkpoint ``gen-00000.ckpt`` of a fresh run
+directory whose state lists it: ``distill train --resume RUN_DIR`` starts self-play
+from the pretrained net with a fresh optimizer and schedule. The run directory is
+built under a temporary name and renamed into place at the end, so a killed
+pretraining leaves no half run behind.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from distill.errors import DistillError
+
+#: RU values (lower case) that score by area like distill's Tromp-Taylor rules.
+AREA_RULESETS = ("chinese", "cn", "tromp-taylor", "tromp taylor", "tt", "area", "aga", "nz")
+#: Games per replay shard.
+GAMES_PER_SHARD = 256
+
+
+@dataclass
+class SgfGame:
+    """One checked game: its actions, how it ended and its winner (0 black, 1 white)."""
+
+    path: Path
+    actions: list[int]
+    winner: int | None
+    by_passes: bool
+
+
+def read_collection(sgf_dir: Path, domain: Any) -> list[SgfGame]:
+    """Every ``*.sgf`` under `sgf_dir` (sorted), checked against `domain` (a Go domain).
+
+    Raises DistillError naming the file for a handicap or setup stones, a territory
+    ruleset, another board size or komi, a game without a result that did not end by
+    two passes, and (CorruptFileError) a malformed file with its node.
+    """
+    from distill.domains.go.sgf import load_sgf
+
+    paths = sorted(sgf_dir.rglob("*.sgf")) if sgf_dir.is_dir() else []
+    if not paths:
+        problem = "is not a directory" if not sgf_dir.is_dir() else "holds no *.sgf file"
+        raise DistillError(f"--sgf {sgf_dir} {problem}")
+    rules = domain.rules
+    games = []
+    for path in paths:
+        _, actions, info = load_sgf(path, superko=rules.superko)
+        _check_info(path, info, rules)
+        by_passes = len(actions) >= 2 and actions[-1] == actions[-2] == domain.num_actions - 1
+        winner = _winner(info.get("result"))
+        if winner is None and not by_passes:
+            raise DistillError(f"{path}: the game has no result (RE) and did not end by two passes")
+        games.append(SgfGame(path, actions, winner, by_passes))
+    return games
+
+
+def _check_info(path: Path, info: dict[str, Any], rules: Any) -> None:
+    """Refuse, by name, what the recipe's domain cannot replay as the same game."""
+    if info["size"] != rules.size:
+        raise DistillError(
+            f"{path}: board size {info['size']} (SZ), but the recipe plays "
+            f"{rules.size}x{rules.size}"
+        )
+    if info["handicap"] or info["black_stones"] or info["white_stones"]:
+        raise DistillError(
+            f"{path}: handicap or setup stones (HA/AB/AW) are not supported: the recipe's "
+            "games start from an empty board"
+        )
+    if not math.isclose(info["komi"], rules.komi):
+        raise DistillError(
+            f"{path}: komi {info['komi']:g} (KM), but the recipe's is {rules.komi:g}"
+        )
+    ruleset = (info.get("ruleset") or "").strip()
+    if ruleset and ruleset.lower() not in AREA_RULESETS:
+        raise DistillError(
+            f"{path}: ruleset {ruleset!r} (RU) is not supported: only area scoring "
+            "(Chinese, Tromp-Taylor) matches the recipe's rules"
+        )
+
+
+def _winner(result: str | None) -> int | None:
+    """0 (black), 1 (white) or None from an SGF RE value ("B+R", "W+2.5", "0", "?")."""
+    text = (result or "").strip().upper()
+    if text.startswith("B+"):
+        return 0
+    if text.startswith("W+"):
+        return 1
+    return None
+
+
+def game_arrays(domain: Any, game: SgfGame, game_id: int) -> dict[str, np.ndarray]:
+    """One game as shard arrays (position fields [T, ...] and game fields [1, ...]).
+
+    Replays the actions in the recipe's domain (its own move cap included: a game the
+    domain ends early keeps the positions before that end and counts as truncated).
+    """
+    store = domain.new_store(1)
+    domain.reset(store, [0])
+    obs, mask, players, moves = [], [], [], []
+    for action in game.actions:
+        over, _ = domain.terminal(store, [0])
+        if over[0]:
+            break
+        obs.append(domain.encode(store, [0])[0])
+        mask.append(domain.legal_mask(store, [0])[0])
+        players.append(int(domain.to_play(store, [0])[0]))
+        moves.append(action)
+        domain.step(store, [0], store, [0], [action])
+    over, value = domain.terminal(store, [0])
+    final_player = int(domain.to_play(store, [0])[0])
+    truncated = len(moves) < len(game.actions)
+    ended = bool(over[0]) and game.by_passes and not truncated
+    if ended:
+        final_value = float(value[0])
+    else:
+        final_value = 0.0 if game.winner is None else (1.0 if game.winner == final_player else -1.0)
+    players_arr = np.array(players, np.int8)
+    # The result for each position's player to move: final value with the sign flipped
+    # where the player differs from the final state's (no assumption of alternation).
+    z = np.where(players_arr == final_player, final_value, -final_value).astype(np.float32)
+    count = len(moves)
+    policy = np.zeros((count, domain.num_actions), np.float32)
+    policy[np.arange(count), moves] = 1.0
+    return {
+        "obs": np.array(obs).astype(np.float16),
+        "mask": np.array(mask, np.bool_),
+        "policy": policy,
+        "policy_weight": np.ones(count, np.float32),
+        "root_value": z,
+        "player": players_arr,
+        "move_index": np.arange(count, dtype=np.int32),
+        "game_of": np.full(count, game_id, np.int64),
+        "generation": np.zeros(count, np.int32),
+        "game_id": np.array([game_id], np.int64),
+        "game_final_value": np.array([final_value], np.float32),
+        "game_final_player": np.array([final_player], np.int8),
+        "game_length": np.array([count], np.int32),
+        "game_truncated": np.array([truncated], np.bool_),
+        "game_resigned": np.array([not ended and not truncated], np.bool_),
+        "game_ownership": domain.ownership(store[0])[None].astype(np.int8),
+        "game_score": np.array([domain.final_score(store[0])], np.float32),
+    }
+
+
+def write_shards(domain: Any, games: list[SgfGame], directory: Path) -> int:
+    """Write the games as shards of `GAMES_PER_SHARD` games into `directory`; returns
+    the number of positions written."""
+    from distill.replay import shard_meta, shard_name, write_shard
+
+    directory.mkdir(parents=True, exist_ok=True)
+    positions = 0
+    for index, start in enumerate(range(0, len(games), GAMES_PER_SHARD)):
+        parts = [
+            game_arrays(domain, game, start + k)
+            for k, game in enumerate(games[start : start + GAMES_PER_SHARD])
+        ]
+        arrays = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        write_shard(directory / shard_name(0, index), arrays, shard_meta(domain))
+        positions += int(arrays["player"].shape[0])
+    return positions
+
+
+#: progress(epoch, epochs, metrics of the epoch's fit) after each epoch.
+ProgressFn = Callable[[int, int, dict[str, float]], None]
+
+
+def pretrain(
+    recipe: Any,
+    sgf_dir: Path,
+    out: Path,
+    *,
+    epochs: int = 2,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """Read, write, train and hand off (module docstring); returns a summary dict
+    (games, positions, steps, final losses, run directory)."""
+    from distill.flywheel.run_dir import RunDir
+    from distill.recipe import recipe_to_yaml
+    from distill.registry import make
+
+    if epochs < 1:
+        raise DistillError(f"--epochs must be >= 1, got {epochs}")
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    _check_domain(domain, recipe.domain.id)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise DistillError(f"--out {out} already exists and is not empty; pick another")
+    games = read_collection(Path(sgf_dir), domain)  # all checks before the first write
+    staging = out.parent / f".{out.name}.pretrain-tmp"
+    shutil.rmtree(staging, ignore_errors=True)  # a killed earlier attempt
+    run = RunDir.create(staging, recipe_to_yaml(recipe))
+    positions = write_shards(domain, games, run.root / "pretrain")
+    metrics = train_on_shards(recipe, domain, run, positions, epochs, progress)
+    if out.exists():
+        out.rmdir()  # empty (checked above)
+    staging.rename(out)
+    return {"games": len(games), "positions": positions, "run_dir": str(out), **metrics}
+
+
+def _check_domain(domain: Any, domain_id: str) -> None:
+    rules = getattr(domain, "rules", None)
+    if not all(hasattr(rules, k) for k in ("size", "komi", "superko")):
+        raise DistillError(
+            f"pretrain reads Go SGF games; the recipe's domain {domain_id!r} is not Go"
+        )
+    if domain.ownership is None or domain.final_score is None:
+        raise DistillError(f"domain {domain_id!r} offers no ownership/final_score")
+
+
+def train_on_shards(
+    recipe: Any,
+    domain: Any,
+    run: Any,
+    positions: int,
+    epochs: int,
+    progress: ProgressFn | None,
+) -> dict[str, float]:
+    """`epochs` passes of the recipe's learner over the pretraining shards, then the
+    weights (fresh optimizer, step 0) as the run's first checkpoint gen-00000.ckpt."""
+    import torch
+
+    from distill.flywheel.run_dir import checkpoint_name
+    from distill.learn import DistillModule, ReplayDataModule, fit_generation, save_checkpoint
+    from distill.nets import build_net
+    from distill.recipe import derive
+
+    torch.manual_seed(recipe.seed)
+    torch.set_num_threads(recipe.threads)
+    net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
+    steps = max(1, math.ceil(positions / recipe.learner.batch_size))
+    module = DistillModule(net, recipe.learner, total_steps=steps * epochs)
+    metrics: dict[str, float] = {}
+    for epoch in range(epochs):
+        data = ReplayDataModule(
+            run.root / "pretrain",
+            action_perms=domain.action_perms if recipe.replay.augment else None,
+            cell_perms=domain.cell_perms if recipe.replay.augment else None,
+            window_positions=positions,
+            batch_size=recipe.learner.batch_size,
+            batches_per_epoch=steps,
+            value_config=recipe.credit,
+            horizons=recipe.network.heads.short_term_horizons,
+            seed=recipe.seed * 1000 + epoch,
+        )
+        module.net.train()
+        out = fit_generation(
+            module, data, steps=steps, log_dir=run.root, version=f"pretrain-{epoch + 1:03d}"
+        )
+        metrics = {k: v for k, v in out.items() if k.startswith("mean/")}
+        if progress is not None:
+            progress(epoch + 1, epochs, metrics)
+    flywheel = DistillModule(
+        module.net, recipe.learner, total_steps=derive(recipe).total_learner_steps
+    )
+    name = checkpoint_name(-1)
+    save_checkpoint(run.checkpoints / name, flywheel, extra={"generation": 0, "pretrain": True})
+    state = run.read_state()
+    state.checkpoints = [name]
+    run.write_state(state)
+    return {"steps": float(steps * epochs), **metrics}
+
+
+__all__ = ["SgfGame", "game_arrays", "pretrain", "read_collection", "write_shards"]
