@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +56,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--size", type=int, default=None, help="board size (domains with one)")
     parser.add_argument("--max-moves", type=int, default=None, help="self-play move cap")
+    parser.add_argument(
+        "--recipe",
+        default=None,
+        help="take domain, network, search and self-play settings from a recipe (a path, "
+        "or a name under recipes/ such as go9); --games and --rounds still apply",
+    )
     from distill.bench.actors import add_pool_arguments
 
     add_pool_arguments(parser)
@@ -76,25 +83,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(list(argv or []))
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    kwargs = {} if args.size is None else {"size": args.size}
-    domain = make(args.domain, **kwargs)
-    pool = 0 if args.blocks < 3 else 3
-    config = NetConfig(
-        resnet=ResNetConfig(
-            channels=args.channels,
-            blocks=args.blocks,
-            global_pool_every=pool,
-            global_pool_channels=max(args.channels // 4, 1),
+    if args.recipe is not None:
+        kwargs, config, search, selfplay = from_recipe(args)
+    else:
+        kwargs = {} if args.size is None else {"size": args.size}
+        pool = 0 if args.blocks < 3 else 3
+        config = NetConfig(
+            resnet=ResNetConfig(
+                channels=args.channels,
+                blocks=args.blocks,
+                global_pool_every=pool,
+                global_pool_channels=max(args.channels // 4, 1),
+            )
         )
-    )
+        search = SearchConfig(
+            algorithm=args.algorithm,
+            num_simulations=args.simulations,
+            gumbel_num_considered=min(16, make(args.domain, **kwargs).num_actions),
+        )
+        selfplay = SelfPlaySection(temperature_moves=8, max_moves=args.max_moves)
+    domain = make(args.domain, **kwargs)
     net = build_net(config, domain.obs_shape, domain.num_actions)
     flops = count_flops(net, domain.obs_shape)
-    search = SearchConfig(
-        algorithm=args.algorithm,
-        num_simulations=args.simulations,
-        gumbel_num_considered=min(16, domain.num_actions),
-    )
-    selfplay = SelfPlaySection(temperature_moves=8, max_moves=args.max_moves)
     if args.actors > 0:  # the actor pool: one JSON line (distill.bench.actors)
         from distill.bench.actors import run_pool_bench
 
@@ -119,9 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "domain": domain.name,
         "games": args.games,
-        "simulations": args.simulations,
-        "algorithm": args.algorithm,
-        "net": f"resnet {args.blocks}x{args.channels}",
+        "recipe": args.recipe,
+        "simulations": search.num_simulations,
+        "algorithm": search.algorithm,
+        "full_search_fraction": selfplay.full_search_fraction,
+        "net": f"resnet {config.resnet.blocks}x{config.resnet.channels}",
         "threads": args.threads,
         "flops_per_position": flops,
         "positions_per_s": positions / wall,
@@ -143,6 +155,21 @@ def main(argv: list[str] | None = None) -> int:
     Console().print(table)
     print(json.dumps(result))
     return 0
+
+
+def from_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any, Any]:
+    """(domain kwargs, NetConfig, SearchConfig, SelfPlaySection) of ``--recipe``; sets
+    ``args.domain`` to the recipe's domain. A bare name is looked up in ./recipes/."""
+    from pathlib import Path
+
+    from distill.recipe import load_recipe
+
+    path = Path(args.recipe)
+    if not path.suffix and not path.exists():
+        path = Path("recipes") / f"{args.recipe}.yaml"
+    recipe = load_recipe(path)
+    args.domain = recipe.domain.id
+    return dict(recipe.domain.kwargs), recipe.network, recipe.search, recipe.selfplay
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""Guards the Go recipes: go9 and go9-warmstart play 9x9 at komi 7.5 under Tromp-Taylor
+with KataGo's switches on (ownership and score heads, playout-cap randomization, global
+pooling, resignation with no-resign games) and differ only where the warm start should;
+go9-smoke trains end to end and its learner really fits the ownership and score heads.
+(Every recipe also trains one shrunk generation in test_recipes_smoke.py.)"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+from distill.cli import main
+from distill.recipe import load_recipe
+
+RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+
+
+def test_go9_has_the_katago_switches_on() -> None:
+    recipe = load_recipe(RECIPES / "go9.yaml")
+    assert recipe.domain.id == "go" and recipe.domain.kwargs == {"size": 9, "komi": 7.5}
+    heads = recipe.network.heads
+    assert heads.ownership and heads.score
+    assert recipe.network.resnet.global_pool_every > 0
+    assert recipe.selfplay.full_search_fraction < 1.0
+    assert recipe.selfplay.resign_threshold is not None and recipe.selfplay.no_resign_fraction > 0
+    assert recipe.replay.augment  # ownership targets are turned with the board
+    assert recipe.budget.max_minutes is not None and recipe.budget.max_minutes <= 180
+
+
+def test_warmstart_differs_from_go9_only_in_learning_rate_and_budget() -> None:
+    go9, warm = (load_recipe(RECIPES / f"{n}.yaml") for n in ("go9", "go9-warmstart"))
+    for section in ("domain", "network", "search", "selfplay", "credit", "replay", "arena"):
+        assert getattr(go9, section) == getattr(warm, section), section
+    changed = {
+        f.name
+        for f in dataclasses.fields(go9.learner)
+        if getattr(go9.learner, f.name) != getattr(warm.learner, f.name)
+    }
+    assert changed == {"lr", "warmup_steps"}
+
+
+def test_go9_smoke_trains_ownership_and_score(tmp_path, capsys) -> None:
+    run = tmp_path / "run"
+    args = ["train", str(RECIPES / "go9-smoke.yaml"), "--run-dir", str(run), "--quiet"]
+    assert main(args) == 0, capsys.readouterr().err
+    rows = list(csv.DictReader((run / "metrics.csv").open()))
+    assert len(rows) == 2
+    for row in rows:
+        assert float(row["loss_ownership"]) > 0 and float(row["loss_score"]) > 0
