@@ -134,8 +134,9 @@ def test_bad_input_is_refused_by_file_and_writes_nothing(case, tmp_path, capsys)
     data, expected = BAD[case]
     (sgf_dir / "bad.sgf").write_bytes(data)
     assert main(["pretrain", str(SMOKE), "--sgf", str(sgf_dir), "--out", str(run)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "bad.sgf" in err and expected in err, err
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == "" and len(err.splitlines()) == 1 and "bad.sgf" in err and expected in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sgf"]
 
 

@@ -39,10 +39,11 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from distill.recipe import load_recipe
-    from distill.warmstart.pretrain import pretrain
+    from distill.warmstart.pretrain import check_inputs, pretrain_games
 
     recipe = load_recipe(args.recipe, args.overrides)
     out = args.out or Path("runs") / recipe.name
+    domain, games = check_inputs(recipe, args.sgf, out, args.epochs)  # before any output
     with Progress(transient=False) as bar:
         task = bar.add_task("pretraining", total=args.epochs)
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             losses = "  ".join(f"{k[5:]} {v:.3f}" for k, v in sorted(metrics.items()))
             bar.update(task, completed=epoch, description=f"epoch {epoch}/{epochs}  {losses}")
 
-        summary = pretrain(recipe, args.sgf, out, epochs=args.epochs, progress=advance)
+        summary = pretrain_games(recipe, domain, games, out, epochs=args.epochs, progress=advance)
     print(
         f"pretrained on {summary['games']} games ({summary['positions']} positions, "
         f"{int(summary['steps'])} steps); run directory {out}: "

@@ -198,8 +198,12 @@ def pretrain(
 ) -> dict[str, Any]:
     """Read, write, train and hand off (module docstring); returns a summary dict
     (games, positions, steps, final losses, run directory)."""
-    from distill.flywheel.run_dir import RunDir
-    from distill.recipe import recipe_to_yaml
+    domain, games = check_inputs(recipe, sgf_dir, out, epochs)
+    return pretrain_games(recipe, domain, games, out, epochs=epochs, progress=progress)
+
+
+def check_inputs(recipe: Any, sgf_dir: Path, out: Path, epochs: int) -> tuple[Any, list[SgfGame]]:
+    """(the recipe's domain, the checked games): every check, before anything is written."""
     from distill.registry import make
 
     if epochs < 1:
@@ -208,7 +212,22 @@ def pretrain(
     _check_domain(domain, recipe.domain.id)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise DistillError(f"--out {out} already exists and is not empty; pick another")
-    games = read_collection(Path(sgf_dir), domain)  # all checks before the first write
+    return domain, read_collection(Path(sgf_dir), domain)
+
+
+def pretrain_games(
+    recipe: Any,
+    domain: Any,
+    games: list[SgfGame],
+    out: Path,
+    *,
+    epochs: int,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """`pretrain` after `check_inputs`: shards, training, the run directory at `out`."""
+    from distill.flywheel.run_dir import RunDir
+    from distill.recipe import recipe_to_yaml
+
     staging = out.parent / f".{out.name}.pretrain-tmp"
     shutil.rmtree(staging, ignore_errors=True)  # a killed earlier attempt
     run = RunDir.create(staging, recipe_to_yaml(recipe))
@@ -283,4 +302,12 @@ def train_on_shards(
     return {"steps": float(steps * epochs), **metrics}
 
 
-__all__ = ["SgfGame", "game_arrays", "pretrain", "read_collection", "write_shards"]
+__all__ = [
+    "SgfGame",
+    "check_inputs",
+    "game_arrays",
+    "pretrain",
+    "pretrain_games",
+    "read_collection",
+    "write_shards",
+]
