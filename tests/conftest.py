@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -14,3 +19,34 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(saved)
+
+
+PLUGINS = Path(__file__).resolve().parent / "plugins"
+#: Entry points of the test plugins (tests/plugins), as a plugin package would declare them.
+PLUGIN_ENTRY_POINTS = {
+    "hex3": "hex3:make",
+    "hex3-wide-encode": "hex3_wide_encode:make",
+    "hex3-bad-signature": "hex3_bad_signature:make",
+    "no-module": "no_such_plugin_module:make",
+    "no-factory": "hex3:no_such_factory",
+}
+
+
+@pytest.fixture()
+def plugins(tmp_path, monkeypatch):
+    """Install the test plugins the way pip would (a dist-info with entry points) for this
+    process; returns the environment a subprocess needs to see them too."""
+    dist = tmp_path / "site" / "distill_test_plugins-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: distill-test-plugins\nVersion: 0.1\n"
+    )
+    lines = [f"{name} = {target}" for name, target in PLUGIN_ENTRY_POINTS.items()]
+    (dist / "entry_points.txt").write_text("[distill.domains]\n" + "\n".join(lines) + "\n")
+    for path in (PLUGINS, dist.parent):
+        monkeypatch.syspath_prepend(str(path))
+    importlib.invalidate_caches()
+    path = os.pathsep.join([str(dist.parent), str(PLUGINS), os.environ.get("PYTHONPATH", "")])
+    yield {**os.environ, "PYTHONPATH": path.rstrip(os.pathsep)}
+    for module in ("hex3", "hex3_wide_encode", "hex3_bad_signature"):
+        sys.modules.pop(module, None)
