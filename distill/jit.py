@@ -230,9 +230,7 @@ def _check_kernel(module: str, name: str, kernel: Any, arg_types: tuple[Any, ...
     try:
         kernel.compile(arg_types)
     except Exception as exc:  # numba's TypingError and friends: keep the gist, drop the page
-        raise DistillError(
-            f"{where} does not compile as {expected}: {_numba_gist(exc)}"
-        ) from None
+        raise DistillError(f"{where} does not compile as {expected}: {_numba_gist(exc)}") from None
     returned = kernel.overloads[arg_types].signature.return_type
     problem = _return_problem(name, returned)
     if problem:

@@ -1,9 +1,10 @@
 """The Recipe: one typed, frozen config tree describing a whole training run.
 
 A recipe YAML file (``recipes/*.yaml``, shipped as ``distill.recipes`` so that
-``distill train tictactoe`` finds it by name from any directory) loads strictly into `Recipe` through
-`distill.config` (unknown key, wrong type or bad value: one `ConfigError` line
-naming the field). ``--set a.b=c`` overrides are applied before validation.
+``distill train tictactoe`` finds it by name from any directory) loads strictly into
+`Recipe` through `distill.config` (unknown key, wrong type or bad value: one
+`ConfigError` line naming the field). ``--set a.b=c`` overrides are applied before
+validation.
 The resolved recipe is saved as ``recipe.yaml`` in the run directory, and a
 resumed run reads that copy, never the original file.
 

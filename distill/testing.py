@@ -40,12 +40,10 @@ Invariants checked:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
-
-import importlib
-from collections.abc import Callable
 
 import numpy as np
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from numba import njit
-
 import hex3
 from hex3 import encode, reset, step, terminal, to_play  # noqa: F401  (the kernel module)
+from numba import njit
 
 DEPENDS = ("hex3",)
 

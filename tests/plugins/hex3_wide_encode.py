@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from numba import njit
-
 import hex3
 from hex3 import legal, reset, step, terminal, to_play  # noqa: F401  (the kernel module)
+from numba import njit
 
 DEPENDS = ("hex3",)
 
