@@ -2,7 +2,9 @@
 
 Built-in recipes ship with the package (``distill.recipes``), so ``distill train
 <name>`` runs one from any directory; ``--show NAME`` prints a recipe's YAML, a
-starting point for your own file (``distill recipes --show tictactoe > mine.yaml``).
+starting point for your own file (``distill recipes --show tictactoe > mine.yaml``);
+``--reference`` prints every recipe field with its type, default and meaning (the
+docs' recipe reference page, `distill.recipe_reference`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,24 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--show", metavar="NAME", help="print the YAML of one built-in recipe")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--show", metavar="NAME", help="print the YAML of one built-in recipe")
+    what.add_argument(
+        "--reference",
+        action="store_true",
+        help="print every recipe field with its type, default and meaning (Markdown)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from distill.errors import ConfigError
     from distill.recipe import builtin_recipes
 
+    if args.reference:
+        from distill.recipe_reference import reference_markdown
+
+        print(reference_markdown(), end="")
+        return 0
     recipes = builtin_recipes()
     if args.show is not None:
         if args.show not in recipes:
@@ -29,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     for name, path in recipes.items():
         print(f"{name:<{width}}  {summary(path)}")
     print(
-        "\nrun one: distill train NAME; its YAML: distill recipes --show NAME; every "
-        "field: the recipe reference in the docs"
+        "\nrun one: distill train NAME; its YAML: distill recipes --show NAME; "
+        "every field: distill recipes --reference"
     )
     return 0
 
