@@ -226,7 +226,8 @@ def _check_kernel(module: str, name: str, kernel: Any, arg_types: tuple[Any, ...
     except (TypeError, ValueError):
         takes = len(arg_types)
     if takes != len(arg_types):
-        raise DistillError(f"{where} takes {takes} argument(s); expected {expected}")
+        plural = "" if takes == 1 else "s"
+        raise DistillError(f"{where} takes {takes} argument{plural}; expected {expected}")
     try:
         kernel.compile(arg_types)
     except Exception as exc:  # numba's TypingError and friends: keep the gist, drop the page

@@ -122,7 +122,7 @@ def capability_notes(recipe: Recipe) -> list[str]:
     domain = make(recipe.domain.id, **recipe.domain.kwargs)
     notes = []
     if recipe.arena.error_positions and (domain.solver is None or not domain.eval_buckets):
-        lacks = "an exact solver" if domain.solver is None else "evaluation buckets"
+        lacks = "exact solver" if domain.solver is None else "evaluation buckets"
         notes.append(
             f"note: domain {recipe.domain.id!r} offers no {lacks}, so the arena skips exact "
             "error rates (arena.error_positions); Elo and match results are still measured"

@@ -13,6 +13,7 @@ action = row * 3 + column.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -175,3 +176,8 @@ def make() -> KernelDomain:
         eval_buckets={"begin": (0, 2), "end": (3, 5)},
         player_names=("X", "O"),
     )
+
+
+def make_without_solver() -> KernelDomain:
+    """hex3 offering nothing beyond the contract (entry point ``hex3-no-solver``)."""
+    return dataclasses.replace(make(), name="hex3-no-solver", solver=None, eval_buckets=None)
