@@ -184,9 +184,9 @@ def test_an_encode_writing_outside_obs_shape_is_caught_not_a_crash(plugins, tmp_
     # Run compiled, this kernel corrupts the heap (exit 134): train must stop it first. In
     # a subprocess first, so that a regression fails this test instead of killing pytest.
     run_dir = tmp_path / "run"
+    argv = ["train", SMOKE, "--set", "domain.id=hex3-wide-encode", "--run-dir", str(run_dir)]
     result = subprocess.run(
-        [sys.executable, "-m", "distill.cli", "train", SMOKE, "--set"]
-        + ["domain.id=hex3-wide-encode", "--run-dir", str(run_dir)],
+        [sys.executable, "-m", "distill.cli", *argv],
         capture_output=True,
         text=True,
         env=plugins,
