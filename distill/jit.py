@@ -245,9 +245,9 @@ def _return_problem(name: str, returned: Any) -> str:
     if name in ("legal", "to_play"):
         return "" if isinstance(returned, types.Integer) else "an integer is needed"
     if name == "terminal":
-        items = getattr(returned, "types", None)
-        ok = isinstance(returned, types.BaseTuple) and items is not None and len(items) == 2
-        if ok and isinstance(items[0], types.Boolean) and isinstance(items[1], types.Number):
+        items: tuple[Any, ...] = tuple(getattr(returned, "types", ()))
+        pair = isinstance(returned, types.BaseTuple) and len(items) == 2
+        if pair and isinstance(items[0], types.Boolean) and isinstance(items[1], types.Number):
             return ""
         return "a pair (is over, value for the player to move) is needed"
     return ""
