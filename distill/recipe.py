@@ -168,8 +168,9 @@ class ArenaSection:
     games: int = 20
     """Games against each opponent (half with each colour)."""
     opponents: tuple[Literal["random", "oracle", "previous"], ...] = ("random", "oracle")
-    """Opponents: uniformly random moves, the exact solver (a random optimal move; the
-    domain must offer a solver), the previous generation's checkpoint (same search)."""
+    """Opponents: uniformly random moves, the exact solver (a random optimal move; a
+    recipe that names it needs a domain with a solver, while the default skips it where
+    there is none), the previous generation's checkpoint (same search)."""
     opening_plies: int = 0
     """Each pair of match games (colours swapped) starts after this many uniformly random
     plies, so deterministic players do not repeat one game; 0 = from the initial position."""
@@ -279,8 +280,8 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
 
     Beyond the types, a recipe must name its game (``domain: {id: ...}``), the domain
     must build with its kwargs, and what the recipe asks of the domain must be offered
-    (the ``oracle`` opponent and the perfect-play check need its exact solver), so that
-    nothing is written for a recipe that cannot run.
+    (an ``oracle`` opponent the recipe names and the perfect-play check need its exact
+    solver), so that nothing is written for a recipe that cannot run.
     """
     data = apply_overrides(load_yaml(find_recipe(path)), list(overrides))
     recipe = from_dict(Recipe, data)
@@ -291,7 +292,11 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
     except DistillError as exc:
         raise ConfigError(f"{path}: domain: {exc}") from None
     if domain.solver is None:
-        needs = ["arena.opponents: oracle"] if "oracle" in recipe.arena.opponents else []
+        # The default opponents include the oracle "where the domain has one" (the arena
+        # skips it and `distill train` says so); asking for it by name is an error.
+        arena = data.get("arena") if isinstance(data.get("arena"), dict) else {}
+        asked = "opponents" in arena and "oracle" in recipe.arena.opponents
+        needs = ["arena.opponents: oracle"] if asked else []
         needs += ["arena.perfect_play_check: true"] if recipe.arena.perfect_play_check else []
         if needs:
             raise ConfigError(

@@ -233,11 +233,17 @@ def test_what_the_domain_does_not_offer_is_refused_at_load(plugins, override, fi
     load_recipe(SMOKE, ["domain.id=hex3", *overrides[1:]])  # with a solver: accepted
 
 
-def test_skipped_error_rates_are_said_once(plugins, tmp_path, capsys):
+def test_skipped_oracle_metrics_are_said_once(plugins, tmp_path, capsys):
+    recipe = tmp_path / "mine.yaml"  # the arena's default opponents: random and oracle
+    recipe.write_text("name: mine\ndomain: {id: hex3-no-solver}\n")
     run_dir = tmp_path / "run"
-    overrides = [*TINY, "domain.id=hex3-no-solver", "arena.opponents=[random]"]
-    assert main(["train", SMOKE, *sets(overrides), "--run-dir", str(run_dir)]) == 0
+    overrides = [*TINY, "selfplay.games_per_generation=4", "learner.steps_per_generation=2"]
+    assert main(["train", str(recipe), *sets(overrides), "--run-dir", str(run_dir)]) == 0
     out = capsys.readouterr().out
-    note = "note: domain 'hex3-no-solver' offers no exact solver, so the arena skips exact"
-    assert out.count(note) == 1
-    assert "search_err" not in (run_dir / "metrics.csv").read_text()
+    note = (
+        "note: domain 'hex3-no-solver' offers no exact solver, so the arena skips the oracle "
+        "opponent and exact error rates (arena.error_positions); Elo and match results"
+    )
+    assert out.count(note) == 1, out
+    metrics = (run_dir / "metrics.csv").read_text()
+    assert "search_err" not in metrics and "vs_oracle" not in metrics and "vs_random" in metrics

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             run_dir = RunDir.create(root, text)
             print(f"run directory: {run_dir.root}")
     for note in capability_notes(recipe):
-        progress.note(note)
+        if not args.quiet:
+            print(note)  # plain print: one line, never wrapped to the terminal's width
     from distill.flywheel.loop import train
 
     with run_dir.locked():
@@ -120,11 +121,15 @@ def capability_notes(recipe: Recipe) -> list[str]:
     from distill.registry import make
 
     domain = make(recipe.domain.id, **recipe.domain.kwargs)
-    notes = []
-    if recipe.arena.error_positions and (domain.solver is None or not domain.eval_buckets):
-        lacks = "exact solver" if domain.solver is None else "evaluation buckets"
-        notes.append(
-            f"note: domain {recipe.domain.id!r} offers no {lacks}, so the arena skips exact "
-            "error rates (arena.error_positions); Elo and match results are still measured"
-        )
-    return notes
+    arena, skipped = recipe.arena, []
+    if domain.solver is None and "oracle" in arena.opponents:
+        skipped.append("the oracle opponent")
+    if arena.error_positions and (domain.solver is None or not domain.eval_buckets):
+        skipped.append("exact error rates (arena.error_positions)")
+    if not skipped:
+        return []
+    lacks = "exact solver" if domain.solver is None else "evaluation buckets"
+    return [
+        f"note: domain {recipe.domain.id!r} offers no {lacks}, so the arena skips "
+        f"{' and '.join(skipped)}; Elo and match results are still measured"
+    ]
