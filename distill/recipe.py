@@ -311,8 +311,9 @@ def _require_offers(path: str | Path, data: dict[str, Any], recipe: Recipe, doma
     if domain.solver is None:
         # The default opponents include the oracle "where the domain has one" (the arena
         # skips it and `distill train` says so); asking for it by name is an error.
-        arena = data.get("arena") if isinstance(data.get("arena"), dict) else {}
-        asked = "opponents" in arena and "oracle" in recipe.arena.opponents
+        arena = data.get("arena")
+        named = isinstance(arena, dict) and "opponents" in arena
+        asked = named and "oracle" in recipe.arena.opponents
         needs = ["arena.opponents: oracle"] if asked else []
         needs += ["arena.perfect_play_check: true"] if recipe.arena.perfect_play_check else []
         if needs:
