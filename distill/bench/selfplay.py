@@ -59,8 +59,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--recipe",
         default=None,
-        help="take domain, network, search and self-play settings from a recipe (a path, "
-        "or a name under recipes/ such as go9); --games and --rounds still apply",
+        help="take domain, network, search and self-play settings from a recipe (a file, "
+        "or a built-in recipe's name such as go9); --games and --rounds still apply",
     )
     from distill.bench.actors import add_pool_arguments
 
@@ -158,16 +158,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def from_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any, Any]:
-    """(domain kwargs, NetConfig, SearchConfig, SelfPlaySection) of ``--recipe``; sets
-    ``args.domain`` to the recipe's domain. A bare name is looked up in ./recipes/."""
-    from pathlib import Path
-
+    """(domain kwargs, NetConfig, SearchConfig, SelfPlaySection) of ``--recipe`` (a file
+    or a built-in recipe's name); sets ``args.domain`` to the recipe's domain."""
     from distill.recipe import load_recipe
 
-    path = Path(args.recipe)
-    if not path.suffix and not path.exists():
-        path = Path("recipes") / f"{args.recipe}.yaml"
-    recipe = load_recipe(path)
+    recipe = load_recipe(args.recipe)
     args.domain = recipe.domain.id
     return dict(recipe.domain.kwargs), recipe.network, recipe.search, recipe.selfplay
 

@@ -4,7 +4,7 @@ Trains the recipe's network on a collection of SGF games (policy = the move play
 value = the result, ownership and score from games that ended by two passes) and
 writes a run directory whose first checkpoint is the pretrained net, so
 
-    distill pretrain recipes/go9-warmstart.yaml --sgf data/gnugo9 --out runs/go9-ws
+    distill pretrain go9-warmstart --sgf data/gnugo9 --out runs/go9-ws
     distill train --resume runs/go9-ws
 
 continues with self-play from it. Every file is checked before anything is written
@@ -19,9 +19,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "recipe", type=Path, help="recipe YAML file (e.g. recipes/go9-warmstart.yaml)"
-    )
+    parser.add_argument("recipe", help="recipe file or built-in name (e.g. go9-warmstart)")
     parser.add_argument("--sgf", type=Path, required=True, help="directory of *.sgf games")
     parser.add_argument("--out", type=Path, help="run directory to create (default runs/<name>)")
     parser.add_argument("--epochs", type=int, default=2, help="passes over the games (default 2)")
