@@ -136,7 +136,8 @@ def test_bad_input_is_refused_by_file_and_writes_nothing(case, tmp_path, capsys)
     assert main(["pretrain", str(SMOKE), "--sgf", str(sgf_dir), "--out", str(run)]) == 2
     captured = capsys.readouterr()
     err = captured.err.strip()
-    assert captured.out == "" and len(err.splitlines()) == 1 and "bad.sgf" in err and expected in err, err
+    assert captured.out == "" and len(err.splitlines()) == 1, err
+    assert "bad.sgf" in err and expected in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sgf"]
 
 
