@@ -15,7 +15,7 @@ Sections, in the order the outer loop (`distill.flywheel.loop`) uses them::
     credit    distill.credit.ValueTargetConfig (value target: z, λ-returns, mixes)
     replay    window of recent positions, symmetry augmentation
     learner   optimizer and steps per generation
-    arena     evaluation opponents, games, error-rate positions
+    arena     rating pool, games, error-rate positions
     budget    generations, wall-clock limit, stop criteria
 
 Derived values (rounds of self-play per generation, arena simulations, ...)
@@ -156,19 +156,35 @@ class LearnerSection:
 
 @dataclass(frozen=True)
 class ArenaSection:
-    """Evaluation after each generation (`distill.arena`)."""
+    """Evaluation after each generation (`distill.arena`): rating games against a pool,
+    exact error rates, the never-loses check. docs/ratings.md explains the pool."""
 
     every: int = 1
     """Evaluate every k generations (and always after the last one)."""
     simulations: int | None = None
     """Simulations of the evaluated search player; None = `search.num_simulations`."""
+    references: tuple[str, ...] = ("random", "mcts:sims=16", "mcts:sims=64", "mcts:sims=256")
+    """Fixed players of the rating pool as player specs (`distill.arena.specs`: ``random``,
+    ``mcts:sims=N``, ``oracle`` where the domain has a solver, ``gnugo:level=N`` for Go),
+    weakest first. The first is the anchor, rated 0."""
+    calibration_games: int = 20
+    """Games between each pair of neighbouring references, played once at the first arena
+    (0 = none: the references are then rated through the networks' games only)."""
+    checkpoints: int = 4
+    """Earlier networks kept in the pool: those rated 1, 2, 4, ... arenas back, at most
+    this many (0 = references only)."""
+    opponents: int = 3
+    """Pool members the new network plays at each arena: the previous network, then those
+    whose results are least predictable under the current ratings."""
     games: int = 20
-    """Games against each opponent (half with each colour)."""
-    opponents: tuple[Literal["random", "oracle", "previous"], ...] = ("random", "oracle")
-    """Opponents: uniformly random moves, the exact solver (a random optimal move), the
-    previous generation's checkpoint (same search)."""
-    opening_plies: int = 0
-    """Each pair of match games (colours swapped) starts after this many uniformly random
+    """Most games against each opponent (even: each opening is played with both colours)."""
+    min_games: int = 4
+    """Fewest games against each opponent (even; at most `games`)."""
+    time_share: float | None = 0.1
+    """Size the games between `min_games` and `games` so that arenas take about this share
+    of the run's wall time so far (measured); None = always `games`."""
+    opening_plies: int = 2
+    """Every pair of rating games (colours swapped) starts after this many uniformly random
     plies, so deterministic players do not repeat one game; 0 = from the initial position."""
     error_positions: int = 64
     """Solver-scored positions per stone bucket for error rates (0 = skip); needs a solver."""
@@ -177,10 +193,20 @@ class ArenaSection:
     plays, as either colour (tic-tac-toe-sized games only)."""
 
     def __post_init__(self) -> None:
-        if min(self.games, self.error_positions, self.opening_plies) < 0 or self.every < 1:
-            raise ValueError("every must be >= 1, games, error_positions and opening_plies >= 0")
+        counts = (self.games, self.min_games, self.calibration_games)
+        if min(*counts, self.error_positions, self.opening_plies, self.checkpoints) < 0:
+            raise ValueError(
+                "games, min_games, calibration_games, error_positions, opening_plies and "
+                "checkpoints must be >= 0"
+            )
+        if any(n % 2 for n in counts):
+            raise ValueError("games, min_games and calibration_games must be even")
+        if self.every < 1 or self.opponents < 1:
+            raise ValueError("every and opponents must be >= 1")
         if self.simulations is not None and self.simulations < 1:
             raise ValueError("simulations must be >= 1 or null")
+        if self.time_share is not None and not 0.0 < self.time_share < 1.0:
+            raise ValueError(f"time_share must be in (0, 1) or null, got {self.time_share}")
 
 
 @dataclass(frozen=True)
@@ -272,18 +298,24 @@ def derive(recipe: Recipe) -> Derived:
 def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Recipe:
     """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly.
 
-    Beyond the types, a recipe must name its game (``domain: {id: ...}``), and the
-    domain must build with its kwargs, so that nothing is written for a recipe that
-    cannot run.
+    Beyond the types, a recipe must name its game (``domain: {id: ...}``), the
+    domain must build with its kwargs, and every arena reference must be a player the
+    domain can build, so that nothing is written for a recipe that cannot run.
     """
     data = apply_overrides(load_yaml(path), list(overrides))
     recipe = from_dict(Recipe, data)
     if not isinstance(data.get("domain"), dict) or "id" not in data["domain"]:
         raise ConfigError(f"{path}: the recipe must name its game: domain: {{id: <domain id>}}")
     try:
-        make(recipe.domain.id, **recipe.domain.kwargs)
+        domain = make(recipe.domain.id, **recipe.domain.kwargs)
     except DistillError as exc:
         raise ConfigError(f"{path}: domain: {exc}") from None
+    from distill.arena.pool import check_references
+
+    try:
+        check_references(recipe.arena.references, domain)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return recipe
 
 

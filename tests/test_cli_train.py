@@ -22,7 +22,7 @@ TINY = [
     "learner.batch_size=16",
     "arena.games=2",
     "arena.error_positions=4",
-    "arena.opponents=[random]",
+    "arena.references=[random]",
     "budget.generations=1",
 ]
 
@@ -66,7 +66,7 @@ def test_train_writes_a_complete_run(trained, capsys):
         ("name: x\nsearch: {algorithm: minimax}\n", [], "allowed values: puct, gumbel"),
         ("name: x\nlearner: {lr: fast}\n", [], "learner.lr: expected a number"),
         ("name: x\nsearch: [\n", [], "invalid YAML"),
-        ("name: x\n", ["--set", "arena.games=-1"], "arena: every must be >= 1, games"),
+        ("name: x\n", ["--set", "arena.games=-1"], "arena: games, min_games, calibration_games"),
     ],
 )
 def test_malformed_recipes_fail_cleanly_and_create_nothing(

@@ -32,7 +32,7 @@ OVERRIDES = [
     "learner.batch_size=16",
     "arena.games=2",
     "arena.error_positions=4",
-    "arena.opponents=[random]",
+    "arena.references=[random]",
     "budget.generations=3",
 ]
 
