@@ -122,7 +122,9 @@ def parse_error_column(name: str) -> tuple[str, str, str] | None:
 class ArenaMetrics:
     """One arena: rating games, exact error rates, the never-loses check."""
 
-    elo: float | None = _column("elo", "Elo", "rating of the new network (anchor: random = 0)")
+    elo: float | None = _column(
+        "elo", "Elo", "rating of the new network (anchor: the first reference = 0)"
+    )
     elo_ci95: float | None = _column("elo_ci95", "Elo", "half-width of its 95% interval")
     games: int | None = _column("arena_games", "games", "rating games played at this arena", int)
     score: float | None = _column(

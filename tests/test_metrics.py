@@ -113,3 +113,18 @@ def test_rows_of_older_runs_still_read_and_bad_cells_name_the_line():
     assert record.fit is None and record.selfplay is None
     with pytest.raises(ValueError, match=r"metrics.csv line 3: column 'elo': 'high' is not"):
         parse_rows([old, {**old, "elo": "high"}])
+
+
+def test_the_report_of_an_older_run_plots_its_elo_column(tmp_path):
+    from distill.flywheel.run_dir import RunDir
+    from distill.report import write_report
+
+    run = RunDir.create(tmp_path / "old", "name: old\n")
+    header = "generation,games,positions,learner_steps,elapsed_s,elo,elo_ci95,vs_random_win,"
+    header += "search_err_middle,search_blunder_middle\n"
+    rows = "".join(
+        f"{g},{64 * g},{500 * g},{80 * g},{10 * g},{100 * g},90,1,0.2,0.1\n" for g in range(3)
+    )
+    run.metrics_path.write_text(header + rows)
+    names = {p.name for p in write_report(run.root)}
+    assert names == {"elo.png", "errors.png", "learning_curve.png"}

@@ -1,7 +1,7 @@
 """Guards crash safety: `distill train` is SIGKILLed at random moments (in a subprocess),
 resumed with `--resume`, and must end with exactly what an uninterrupted run of the same
-seed produced: the same shards (byte for byte), checkpoints, game/position/step counts
-and final weights. Nothing lost, nothing duplicated."""
+seed produced: the same shards (byte for byte), checkpoints, game/position/step counts,
+final weights and arena rating games. Nothing lost, nothing duplicated."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 
+from distill.arena.gamelog import GameLog
 from distill.flywheel.loop import train
 from distill.flywheel.run_dir import RunDir
 from distill.learn import read_checkpoint
@@ -111,3 +112,8 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference):
     for key, tensor in theirs.items():
         assert torch.equal(ours[key], tensor), key
     assert [r["generation"] for r in run.read_metrics()] == ["0", "1", "2"]
+    # the rating games: each arena's once, the same as without the kills
+    ours_games, their_games = (GameLog(r.root / "arena").read() for r in (run, ref_run))
+    assert [(g.generation, g.players, g.outcome) for g in ours_games] == [
+        (g.generation, g.players, g.outcome) for g in their_games
+    ]

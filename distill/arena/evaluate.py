@@ -105,34 +105,21 @@ def run_arena(
     new = search_player(evaluator, checkpoint_player(generation))
     pool = PoolPlayers(domain, lambda name: search_player(load_network(name), name))
     rating = RatingRound(domain, arena, generation, GameLog(arena_dir), pool, rng)
-    opponents: list[str] = []
-    per_game = 0.0
     try:
-        if arena.games:
-            rating.calibrate()
-            opponents = rating.choose()
-            timed = allowance_s is not None
-            first = min(max(arena.min_games, 2), arena.games) if timed else arena.games
-            began = time.perf_counter()
-            for name in opponents:
-                rating.play(new, name, first)
-            per_game = (time.perf_counter() - began) / max(first * len(opponents), 1)
+        per_game = rating.begin(new, timed=allowance_s is not None) if arena.games else 0.0
         errors, perfect, losing = _exact_checks(domain, recipe, new, evaluator, rng, cache_dir)
-        if arena.games:
-            left = None if allowance_s is None else allowance_s - (time.perf_counter() - start)
-            more = extra_games(arena, left, per_game, len(opponents)) if left is not None else 0
-            for name in opponents if more else ():
-                rating.play(new, name, more)
+        if arena.games and allowance_s is not None:
+            left = allowance_s - (time.perf_counter() - start)
+            rating.play_each(new, extra_games(arena, left, per_game, len(rating.opponents)))
     finally:
         pool.close()
-    fit = rating.finish() if arena.games else None
-    elo = fit.rating(new.name) if fit is not None and new.name in fit.names else None
+    elo = rating.finish() if arena.games else None
     return ArenaMetrics(
         elo=elo.elo if elo else None,
         elo_ci95=elo.ci95 if elo else None,
         games=sum(new.name in g.players for g in rating.played),
         score=rating.score(new.name),
-        opponents=" ".join(opponents) or None,
+        opponents=" ".join(rating.opponents) or None,
         perfect=perfect,
         losing_lines=losing,
         errors=errors,

@@ -11,6 +11,7 @@ drives it; `distill.arena.pool` says who plays whom.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -32,7 +33,7 @@ from distill.arena.pool import (
     choose_opponents,
     kept_checkpoints,
 )
-from distill.arena.ratings import RatingFit, fit_ratings
+from distill.arena.ratings import Rating, RatingFit, fit_ratings
 from distill.arena.specs import make_player
 from distill.domain import Domain
 from distill.recipe import ArenaSection
@@ -80,6 +81,7 @@ class RatingRound:
         self.log, self.players, self.rng = log, players, rng
         self.earlier = log.read()
         self.played: list[RatedGame] = []
+        self.opponents: list[str] = []
 
     @property
     def games(self) -> list[RatedGame]:
@@ -122,6 +124,23 @@ class RatingRound:
         candidates = [*self.section.references, *kept_checkpoints(rated, self.section.checkpoints)]
         return choose_opponents(candidates, fit, estimate, self.section.opponents, previous)
 
+    def begin(self, new: Player, *, timed: bool) -> float:
+        """Calibrate, choose the opponents and play the first games against each:
+        `min_games` when `timed` (more may follow, `play_each`), else `games`.
+        Returns the measured wall seconds per game."""
+        self.calibrate()
+        self.opponents = self.choose()
+        section = self.section
+        first = min(max(section.min_games, 2), section.games) if timed else section.games
+        began = time.perf_counter()
+        self.play_each(new, first)
+        return (time.perf_counter() - began) / max(first * len(self.opponents), 1)
+
+    def play_each(self, new: Player, games: int) -> None:
+        """`games` games of `new` against each chosen opponent."""
+        for name in self.opponents if games else ():
+            self.play(new, name, games)
+
     def play(self, a: str | Player, b: str, games: int, purpose: str = RATING) -> None:
         """`games` games between a and b (names or a player; colours alternate, each
         opening played twice), added to this round."""
@@ -156,14 +175,16 @@ class RatingRound:
         ]
         return float(np.mean(points)) if points else None
 
-    def finish(self) -> RatingFit:
-        """Write the games file and the refitted ratings table; returns the fit."""
+    def finish(self) -> Rating | None:
+        """Write the games file and the refitted ratings table; returns the rating of
+        the new network (None if it played no game)."""
         self.log.write(self.games)
         fit = self.fit()
         generations = {n: checkpoint_generation(n) or 0 for n in self.rated_checkpoints}
         rows = rating_rows(fit, self.games, generations)
         write_ratings(self.log.directory, rows, self.section.references[0], self.generation)
-        return fit
+        new = checkpoint_player(self.generation)
+        return fit.rating(new) if new in fit.names else None
 
 
 def extra_games(
