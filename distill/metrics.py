@@ -126,6 +126,12 @@ class ArenaMetrics:
         "elo", "Elo", "rating of the new network (anchor: the first reference = 0)"
     )
     elo_ci95: float | None = _column("elo_ci95", "Elo", "half-width of its 95% interval")
+    policy_elo: float | None = _column(
+        "policy_elo", "Elo", "rating of the new network's raw policy (arena.rate_policy)"
+    )
+    policy_elo_ci95: float | None = _column(
+        "policy_elo_ci95", "Elo", "half-width of its 95% interval"
+    )
     games: int | None = _column("arena_games", "games", "rating games played at this arena", int)
     score: float | None = _column(
         "arena_score", "fraction", "the new network's mean score in its games (draw = 1/2)"

@@ -128,12 +128,15 @@ class Progress:
 
 
 def arena_summary(arena: ArenaMetrics) -> list[str]:
-    """Short ``key=value`` texts of an arena: Elo ± its 95% interval, the score in the
+    """Short ``key=value`` texts of an arena: Elo ± its 95% interval (of the raw policy
+    too, where rated), the search player's score in the
     rating games, the search player's outcome-changing error rate per bucket, the
     never-loses verdict."""
     shown = []
     if arena.elo is not None:
         shown.append(f"elo={arena.elo:.0f}±{arena.elo_ci95 or 0.0:.0f}")
+    if arena.policy_elo is not None:
+        shown.append(f"policy_elo={arena.policy_elo:.0f}±{arena.policy_elo_ci95 or 0.0:.0f}")
     if arena.score is not None:
         shown.append(f"score={arena.score:.2f} in {arena.games} games")
     blunders = [e for e in arena.errors if e.player == "search"]

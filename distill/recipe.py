@@ -176,6 +176,9 @@ class ArenaSection:
     opponents: int = 3
     """Pool members the new network plays at each arena: the previous network, then those
     whose results are least predictable under the current ratings."""
+    rate_policy: bool = False
+    """Also rate each network's raw policy (no search) against the pool, as its own curve:
+    in small games the search hides what the network learned."""
     games: int = 20
     """Most games against each opponent (even: each opening is played with both colours)."""
     min_games: int = 4

@@ -6,8 +6,9 @@
 
 * ``elo.png``: the Elo of every rated network against the generations trained into
   it, with its 95% interval, from the latest fit over all games of the run (anchor:
-  the first reference, random, at 0); the references as horizontal lines. Runs
-  from before the rating pool plot the ``elo`` column of metrics.csv instead;
+  the first reference, random, at 0): its search player, and its raw policy where
+  ``arena.rate_policy`` rated it; the references as horizontal lines. Runs from
+  before the rating pool plot the ``elo`` column of metrics.csv instead;
 * ``elo_time.png``: the same ratings against wall-clock minutes of the run;
 * ``pool.md``: the pool as a markdown table (`pool_table`), which ``distill
   report`` also prints;
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from distill.arena.gamelog import RatingRow, read_ratings
+from distill.arena.pool import POLICY, SEARCH, parse_checkpoint
 from distill.errors import DistillError
 from distill.fileio import atomic_write
 from distill.flywheel.run_dir import RunDir
@@ -93,15 +95,21 @@ def pool_table(rows: Sequence[RatingRow]) -> str:
 
 
 def _elo_series(table: Sequence[RatingRow], minutes: dict[int, float] | None) -> list[Series]:
-    """The networks' ratings (x: generation, or minutes where known) and the references."""
-    nets = sorted((r for r in table if r.generation is not None), key=lambda r: r.generation or 0)
-    if minutes is not None:
-        nets = [r for r in nets if r.generation in minutes]
-    xs = [minutes[r.generation or 0] if minutes else float(r.generation or 0) for r in nets]
-    out = [Series(xs, [r.elo for r in nets], "network", "-o", [r.ci95 for r in nets])]
-    span = [min(xs), max(xs)] if xs else []
+    """The networks' ratings, one line per variant (search, raw policy), against the
+    generation or the minutes where known; the references as horizontal lines."""
+    out: list[Series] = []
+    span: list[float] = []
+    for variant, label in ((SEARCH, "network (search)"), (POLICY, "network (raw policy)")):
+        nets = [r for r in table if (parse_checkpoint(r.name) or (0, None))[1] == variant]
+        nets.sort(key=lambda r: r.generation or 0)
+        if minutes is not None:
+            nets = [r for r in nets if r.generation in minutes]
+        xs = [minutes[r.generation or 0] if minutes else float(r.generation or 0) for r in nets]
+        if xs:
+            out.append(Series(xs, [r.elo for r in nets], label, "-o", [r.ci95 for r in nets]))
+            span = [min(span + xs), max(span + xs)]
     for k, ref in enumerate(r for r in table if r.generation is None):
-        out.append(Series(span, [ref.elo] * len(span), ref.name, f"C{k + 1}:"))
+        out.append(Series(span, [ref.elo] * len(span), ref.name, f"C{k + 2}:"))
     return out
 
 

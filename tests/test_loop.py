@@ -28,6 +28,7 @@ TINY = [
     "arena.games=2",
     "arena.error_positions=4",
     "arena.references=[random]",
+    "arena.rate_policy=true",
 ]
 
 
@@ -99,25 +100,29 @@ def test_every_arena_rates_the_new_network_against_the_pool(finished_run):
     run, _, _ = finished_run
     games = GameLog(run.root / "arena").read()
     assert {g.generation for g in games} == {0, 1}
+    calibration = [sorted(g.players) for g in games if g.purpose == "calibration"]
+    assert calibration == [["gen-00000", "random"]] * 2 + [["gen-00000:policy", "random"]] * 2
     first = [g for g in games if g.generation == 0 and g.purpose == "rating"]
-    calibration = [g for g in games if g.purpose == "calibration"]
-    assert [sorted(g.players) for g in calibration] == [["gen-00000", "random"]] * 2
-    # the first arena: the new network against the initial one and the anchor, 2 games each
-    assert sorted(sorted(g.players) for g in first) == [
-        ["gen-00000", "gen-00001"],
-        ["gen-00000", "gen-00001"],
-        ["gen-00001", "random"],
-        ["gen-00001", "random"],
-    ]
-    assert {g.players[0] for g in first} == {"gen-00000", "gen-00001", "random"}  # colours swap
+    # the first arena: the new network's search against the initial network's search and
+    # the anchor, its raw policy against the initial raw policy and the anchor, 2 games each
+    assert sorted(sorted(g.players) for g in first) == sorted(
+        [["gen-00000", "gen-00001"]] * 2
+        + [["gen-00001", "random"]] * 2
+        + [["gen-00000:policy", "gen-00001:policy"]] * 2
+        + [["gen-00001:policy", "random"]] * 2
+    )
+    assert {g.players[0] for g in first} > {"gen-00000", "gen-00001", "random"}  # colours swap
     anchor, table = read_ratings(run.root / "arena")
     assert anchor == "random"
     rated = {r.name: r for r in table}
-    assert set(rated) == {"random", "gen-00000", "gen-00001", "gen-00002"}
-    assert rated["random"].elo == 0.0 and rated["gen-00002"].generation == 2
+    nets = {f"gen-0000{g}{v}" for g in range(3) for v in ("", ":policy")}
+    assert set(rated) == {"random", *nets}
+    assert rated["random"].elo == 0.0 and rated["gen-00002:policy"].generation == 2
     metrics = parse_rows(run.read_metrics())
-    assert metrics[-1].arena is not None
-    assert metrics[-1].arena.elo == pytest.approx(rated["gen-00002"].elo, abs=0.1)
+    arena = metrics[-1].arena
+    assert arena is not None and arena.elo is not None and arena.policy_elo is not None
+    assert arena.elo == pytest.approx(rated["gen-00002"].elo, abs=0.1)
+    assert arena.policy_elo == pytest.approx(rated["gen-00002:policy"].elo, abs=0.1)
 
 
 def test_a_redone_arena_replaces_the_games_of_the_killed_one(finished_run, tmp_path):
@@ -133,7 +138,7 @@ def test_a_redone_arena_replaces_the_games_of_the_killed_one(finished_run, tmp_p
     )
     out = io.StringIO()
     train(copy, Progress(out))
-    assert "dropped 6 rating game(s)" in out.getvalue()
+    assert "dropped 12 rating game(s)" in out.getvalue()
     after = GameLog(copy.root / "arena").read()
     assert len(after) == len(before)
     assert [g.players for g in after] == [g.players for g in before]

@@ -35,9 +35,16 @@ from distill.arena.exhaustive import never_loses
 from distill.arena.gamelog import GameLog
 from distill.arena.match import replay_lines
 from distill.arena.players import Player, PolicyPlayer, SearchPlayer
-from distill.arena.pool import checkpoint_player
+from distill.arena.pool import (
+    POLICY,
+    SEARCH,
+    checkpoint_generation,
+    checkpoint_player,
+    parse_checkpoint,
+)
 from distill.arena.positions import ScoredPosition, position_set
 from distill.arena.rate import PoolPlayers, RatingRound, extra_games
+from distill.arena.ratings import Rating, RatingFit
 from distill.domain import Domain
 from distill.metrics import ArenaMetrics, ErrorRates
 from distill.recipe import Recipe, derive
@@ -82,7 +89,7 @@ def run_arena(
     *,
     generation: int,
     arena_dir: Path,
-    load_network: Callable[[str], Any],
+    load_network: Callable[[int], Any],
     allowance_s: float | None = None,
     cache_dir: Path | None = None,
 ) -> ArenaMetrics:
@@ -91,7 +98,8 @@ def run_arena(
     Args:
         evaluator: the new network's evaluator.
         arena_dir: the run's arena directory (games.csv, ratings.csv/json).
-        load_network: evaluator of an earlier checkpoint, by pool name (``gen-NNNNN``).
+        load_network: evaluator of an earlier network, by the generations trained into it
+            (0: the run's initial weights).
         allowance_s: seconds this arena may take (`distill.arena.rate.arena_allowance`);
             None = play `arena.games` against each opponent.
         cache_dir: where solver-scored position sets are cached.
@@ -99,37 +107,57 @@ def run_arena(
     start = time.perf_counter()
     arena, sims = recipe.arena, derive(recipe).arena_simulations
 
-    def search_player(network: Any, name: str) -> SearchPlayer:
+    def network_player(network: Any, name: str) -> Player:
+        if (parse_checkpoint(name) or (0, SEARCH))[1] == POLICY:
+            return PolicyPlayer(domain, network, name=name)
         return SearchPlayer(domain, network, recipe.search, sims, name=name)
 
-    new = search_player(evaluator, checkpoint_player(generation))
-    pool = PoolPlayers(domain, lambda name: search_player(load_network(name), name))
-    rating = RatingRound(domain, arena, generation, GameLog(arena_dir), pool, rng)
+    def earlier_player(name: str) -> Player:
+        return network_player(load_network(checkpoint_generation(name) or 0), name)
+
+    new = network_player(evaluator, checkpoint_player(generation))
+    entrants = [new]
+    if arena.rate_policy:
+        entrants.append(network_player(evaluator, checkpoint_player(generation, POLICY)))
+    rating = RatingRound(
+        domain, arena, generation, GameLog(arena_dir), PoolPlayers(domain, earlier_player), rng
+    )
     try:
-        per_game = rating.begin(new, timed=allowance_s is not None) if arena.games else 0.0
+        per_game = rating.begin(entrants, timed=allowance_s is not None) if arena.games else 0.0
         errors, perfect, losing = _exact_checks(domain, recipe, new, evaluator, rng, cache_dir)
         if arena.games and allowance_s is not None:
             left = allowance_s - (time.perf_counter() - start)
-            rating.play_each(new, extra_games(arena, left, per_game, len(rating.opponents)))
+            rating.play_each(entrants, extra_games(arena, left, per_game, rating.pairings))
     finally:
-        pool.close()
-    elo = rating.finish() if arena.games else None
+        rating.players.close()
+    fit = rating.finish() if arena.games else None
+    search = _rating(fit, new.name)
+    policy = _rating(fit, entrants[-1].name) if arena.rate_policy else None
     return ArenaMetrics(
-        elo=elo.elo if elo else None,
-        elo_ci95=elo.ci95 if elo else None,
+        elo=search.elo if search else None,
+        elo_ci95=search.ci95 if search else None,
+        policy_elo=policy.elo if policy else None,
+        policy_elo_ci95=policy.ci95 if policy else None,
         games=sum(new.name in g.players for g in rating.played),
         score=rating.score(new.name),
-        opponents=" ".join(rating.opponents) or None,
+        opponents=" ".join(rating.opponents.get(new.name, [])) or None,
         perfect=perfect,
         losing_lines=losing,
         errors=errors,
     )
 
 
+def _rating(fit: RatingFit | None, name: str) -> Rating | None:
+    """The rating of `name` in `fit`, if there is a fit and it played."""
+    if fit is None or name not in fit.names:
+        return None
+    return fit.rating(name)
+
+
 def _exact_checks(
     domain: Domain,
     recipe: Recipe,
-    search: SearchPlayer,
+    search: Player,
     evaluator: Any,
     rng: np.random.Generator,
     cache_dir: Path | None,

@@ -8,7 +8,7 @@ The pool holds
   (``arena.calibration_games``), so their ratings do not rest on the network's
   games alone; so do the initial, untrained network (``gen-00000``, the run's
   starting weights) and the anchor, which gives the Elo curve its first point;
-* earlier networks: of the checkpoints rated so far (newest last), the ones
+* earlier networks: of the networks rated so far (newest last), the ones
   1, 2, 4, 8, ... arenas back (``arena.checkpoints`` of them at most), so the
   pool stays small (logarithmic in the run's length) while still reaching back
   to the start of the run.
@@ -20,6 +20,12 @@ of the new network estimated at its predecessor's rating. That is the Fisher
 information of one game about the rating difference, so the games go where
 the result is not a foregone conclusion (a network that beats random every
 time learns nothing more from random).
+
+With ``arena.rate_policy`` each network is rated twice: as its search player and
+as its raw policy (``gen-NNNNN:policy``), each with its own chain of predecessors.
+In small games the search hides what the network learned (in tic-tac-toe, 32
+simulations on an untrained network already play close to perfectly); the raw
+policy's curve shows it.
 """
 
 from __future__ import annotations
@@ -31,20 +37,32 @@ from distill.domain import Domain
 from distill.errors import ConfigError, DistillError
 
 CHECKPOINT_PREFIX = "gen-"
+#: The variant of a network player: its search at ``arena.simulations`` (no suffix) or
+#: its raw policy (``gen-NNNNN:policy``, with ``arena.rate_policy``).
+SEARCH, POLICY = "", "policy"
 
 
-def checkpoint_player(generation: int) -> str:
-    """Pool name of the network trained for `generation` + 1 generations (``gen-NNNNN``,
-    its checkpoint file's stem)."""
-    return f"{CHECKPOINT_PREFIX}{generation + 1:05d}"
+def checkpoint_player(generation: int, variant: str = SEARCH) -> str:
+    """Pool name of the network trained for `generation` + 1 generations: ``gen-NNNNN``
+    (its checkpoint file's stem) for its search player, ``gen-NNNNN:policy`` for its raw
+    policy."""
+    name = f"{CHECKPOINT_PREFIX}{generation + 1:05d}"
+    return f"{name}:{variant}" if variant else name
+
+
+def parse_checkpoint(name: str) -> tuple[int, str] | None:
+    """(generations trained, variant) of a network player's name; None for a reference."""
+    base, _, variant = name.partition(":")
+    digits = base.removeprefix(CHECKPOINT_PREFIX)
+    if base.startswith(CHECKPOINT_PREFIX) and digits.isdigit() and variant in (SEARCH, POLICY):
+        return int(digits), variant
+    return None
 
 
 def checkpoint_generation(name: str) -> int | None:
-    """Generations trained into the checkpoint player `name`; None for a reference."""
-    digits = name.removeprefix(CHECKPOINT_PREFIX)
-    if name.startswith(CHECKPOINT_PREFIX) and digits.isdigit():
-        return int(digits)
-    return None
+    """Generations trained into the network player `name`; None for a reference."""
+    parsed = parse_checkpoint(name)
+    return parsed[0] if parsed else None
 
 
 def kept_checkpoints(rated: Sequence[str], keep: int) -> list[str]:
@@ -110,9 +128,12 @@ def check_references(references: Sequence[str], domain: Domain) -> None:
 
 __all__ = [
     "CHECKPOINT_PREFIX",
+    "POLICY",
+    "SEARCH",
     "check_references",
     "checkpoint_generation",
     "checkpoint_player",
     "choose_opponents",
     "kept_checkpoints",
+    "parse_checkpoint",
 ]

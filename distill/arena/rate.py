@@ -28,12 +28,14 @@ from distill.arena.gamelog import (
 from distill.arena.match import play_match, random_openings
 from distill.arena.players import Player
 from distill.arena.pool import (
+    SEARCH,
     checkpoint_generation,
     checkpoint_player,
     choose_opponents,
     kept_checkpoints,
+    parse_checkpoint,
 )
-from distill.arena.ratings import Rating, RatingFit, fit_ratings
+from distill.arena.ratings import RatingFit, fit_ratings
 from distill.arena.specs import make_player
 from distill.domain import Domain
 from distill.recipe import ArenaSection
@@ -42,12 +44,12 @@ from distill.recipe import ArenaSection
 class PoolPlayers:
     """The players of pool members, built on first use and kept for the arena.
 
-    References come from their spec (`distill.arena.specs.make_player`); a checkpoint
-    name (``gen-NNNNN``) from `load_network`, which builds its search player.
+    References come from their spec (`distill.arena.specs.make_player`); a network
+    player's name (``gen-NNNNN`` or ``gen-NNNNN:policy``) from `make_network`.
     """
 
-    def __init__(self, domain: Domain, load_network: Callable[[str], Player]) -> None:
-        self.domain, self.load_network = domain, load_network
+    def __init__(self, domain: Domain, make_network: Callable[[str], Player]) -> None:
+        self.domain, self.make_network = domain, make_network
         self._players: dict[str, Player] = {}
 
     def get(self, name: str) -> Player:
@@ -55,7 +57,7 @@ class PoolPlayers:
             if checkpoint_generation(name) is None:
                 self._players[name] = make_player(name, self.domain)
             else:
-                self._players[name] = self.load_network(name)
+                self._players[name] = self.make_network(name)
         return self._players[name]
 
     def close(self) -> None:
@@ -81,30 +83,35 @@ class RatingRound:
         self.log, self.players, self.rng = log, players, rng
         self.earlier = log.read()
         self.played: list[RatedGame] = []
-        self.opponents: list[str] = []
+        self.opponents: dict[str, list[str]] = {}  # entrant -> its opponents
 
     @property
     def games(self) -> list[RatedGame]:
         """Every game of the run, this arena's included."""
         return self.earlier + self.played
 
-    @property
-    def rated_checkpoints(self) -> list[str]:
-        """Checkpoint players with games, oldest first."""
-        names = {n for g in self.games for n in g.players if checkpoint_generation(n) is not None}
+    def rated_networks(self, variant: str = SEARCH) -> list[str]:
+        """Earlier network players of `variant` with games, oldest first."""
+        names = {
+            n
+            for g in self.games
+            for n in g.players
+            if _variant(n) == variant and (checkpoint_generation(n) or 0) <= self.generation
+        }
         return sorted(names, key=lambda n: checkpoint_generation(n) or 0)
 
-    def calibrate(self) -> None:
+    def calibrate(self, variants: Sequence[str] = (SEARCH,)) -> None:
         """Play `calibration_games` between neighbouring references that have not met yet,
-        and at the first arena between the initial network and the anchor, so the curve
-        starts from a rated point."""
+        and at the first arena between the initial network (of each variant) and the
+        anchor, so the curves start from a rated point."""
         refs, count = self.section.references, self.section.calibration_games
         if not count:
             return
         met = {frozenset(g.players) for g in self.games if g.purpose == CALIBRATION}
         pairs = list(itertools.pairwise(refs))
-        if not self.rated_checkpoints:
-            pairs.append((checkpoint_player(-1), refs[0]))
+        for variant in variants:
+            if not self.rated_networks(variant):
+                pairs.append((checkpoint_player(-1, variant), refs[0]))
         for a, b in pairs:
             if frozenset((a, b)) not in met:
                 self.play(a, b, count, CALIBRATION)
@@ -115,31 +122,40 @@ class RatingRound:
         names = [anchor, *(n for n in names_of(self.games) if n != anchor)]
         return fit_ratings(names, pair_results(self.games, names))
 
-    def choose(self) -> list[str]:
-        """The new network's opponents: its predecessor (at the first arena the initial,
-        untrained network ``gen-00000``), then the most informative."""
-        fit, rated = self.fit(), self.rated_checkpoints
-        previous = rated[-1] if rated else checkpoint_player(-1)  # the initial network
+    def choose(self, variant: str = SEARCH) -> list[str]:
+        """Opponents of a new network player of `variant`: its predecessor (at the first
+        arena the initial, untrained network ``gen-00000``), then the most informative
+        among the references and the kept networks of the same variant."""
+        fit, rated = self.fit(), self.rated_networks(variant)
+        previous = rated[-1] if rated else checkpoint_player(-1, variant)
         estimate = fit.rating(previous).elo if previous in fit.names else 0.0
-        candidates = [*self.section.references, *kept_checkpoints(rated, self.section.checkpoints)]
-        return choose_opponents(candidates, fit, estimate, self.section.opponents, previous)
+        kept = kept_checkpoints(rated, self.section.checkpoints)
+        first = previous if self.section.checkpoints else None  # 0: references only
+        candidates = [*self.section.references, *kept]
+        return choose_opponents(candidates, fit, estimate, self.section.opponents, first)
 
-    def begin(self, new: Player, *, timed: bool) -> float:
-        """Calibrate, choose the opponents and play the first games against each:
-        `min_games` when `timed` (more may follow, `play_each`), else `games`.
-        Returns the measured wall seconds per game."""
-        self.calibrate()
-        self.opponents = self.choose()
-        section = self.section
-        first = min(max(section.min_games, 2), section.games) if timed else section.games
+    def begin(self, entrants: Sequence[Player], *, timed: bool) -> float:
+        """Calibrate, choose each entrant's opponents and play the first games against
+        each: `min_games` when `timed` (more may follow, `play_each`), else `games`.
+        Entrants are the new network's players, named by `checkpoint_player`. Returns
+        the measured wall seconds per game."""
+        self.calibrate([_variant(p.name) or SEARCH for p in entrants])
+        self.opponents = {p.name: self.choose(_variant(p.name) or SEARCH) for p in entrants}
+        first = first_games(self.section) if timed else self.section.games
         began = time.perf_counter()
-        self.play_each(new, first)
-        return (time.perf_counter() - began) / max(first * len(self.opponents), 1)
+        self.play_each(entrants, first)
+        return (time.perf_counter() - began) / max(first * self.pairings, 1)
 
-    def play_each(self, new: Player, games: int) -> None:
-        """`games` games of `new` against each chosen opponent."""
-        for name in self.opponents if games else ():
-            self.play(new, name, games)
+    @property
+    def pairings(self) -> int:
+        """How many (entrant, opponent) pairs this arena plays."""
+        return sum(len(names) for names in self.opponents.values())
+
+    def play_each(self, entrants: Sequence[Player], games: int) -> None:
+        """`games` games of every entrant against each of its opponents."""
+        for entrant in entrants if games else ():
+            for name in self.opponents[entrant.name]:
+                self.play(entrant, name, games)
 
     def play(self, a: str | Player, b: str, games: int, purpose: str = RATING) -> None:
         """`games` games between a and b (names or a player; colours alternate, each
@@ -175,16 +191,26 @@ class RatingRound:
         ]
         return float(np.mean(points)) if points else None
 
-    def finish(self) -> Rating | None:
-        """Write the games file and the refitted ratings table; returns the rating of
-        the new network (None if it played no game)."""
+    def finish(self) -> RatingFit:
+        """Write the games file and the refitted ratings table; returns the fit."""
         self.log.write(self.games)
         fit = self.fit()
-        generations = {n: checkpoint_generation(n) or 0 for n in self.rated_checkpoints}
+        generations = {n: g for n in fit.names if (g := checkpoint_generation(n)) is not None}
         rows = rating_rows(fit, self.games, generations)
         write_ratings(self.log.directory, rows, self.section.references[0], self.generation)
-        new = checkpoint_player(self.generation)
-        return fit.rating(new) if new in fit.names else None
+        return fit
+
+
+def _variant(name: str) -> str | None:
+    """The variant of a network player's name; None for a reference."""
+    parsed = parse_checkpoint(name)
+    return parsed[1] if parsed else None
+
+
+def first_games(section: ArenaSection) -> int:
+    """Games against each opponent before the time allowance is consulted: `min_games`,
+    at least 2 (one opening, both colours) to measure the time a game takes."""
+    return min(max(section.min_games, 2), section.games)
 
 
 def extra_games(
@@ -192,7 +218,7 @@ def extra_games(
 ) -> int:
     """More games per opponent (even) that fit in `seconds_left`, up to `section.games`
     in all; with no time limit (None), all the way to `section.games`."""
-    room = section.games - min(max(section.min_games, 2), section.games)
+    room = section.games - first_games(section)
     if seconds_left is None or room <= 0:
         return max(room, 0)
     if seconds_left <= 0 or opponents == 0:
@@ -219,4 +245,11 @@ def names_of(games: Sequence[RatedGame]) -> list[str]:
     return seen
 
 
-__all__ = ["PoolPlayers", "RatingRound", "arena_allowance", "extra_games", "names_of"]
+__all__ = [
+    "PoolPlayers",
+    "RatingRound",
+    "arena_allowance",
+    "extra_games",
+    "first_games",
+    "names_of",
+]

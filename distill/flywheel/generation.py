@@ -23,7 +23,6 @@ import numpy as np
 import torch
 
 from distill.arena.evaluate import run_arena
-from distill.arena.pool import checkpoint_generation
 from distill.arena.rate import arena_allowance
 from distill.domain import Domain
 from distill.fileio import atomic_write
@@ -183,10 +182,10 @@ def arena_step(
     The result carries the arena's wall time and the share of the run's wall time that
     all arenas took so far, this one included."""
 
-    def load_network(name: str) -> Any:
+    def load_network(generations: int) -> Any:
         old = Learner.create(recipe, domain)  # the run's initial weights: gen-00000
-        if checkpoint_generation(name):
-            load_checkpoint(run.checkpoints / f"{name}.ckpt", old.module)
+        if generations:
+            load_checkpoint(run.checkpoints / checkpoint_name(generations - 1), old.module)
         return old.evaluator()
 
     spent = arena_seconds(run)
