@@ -59,11 +59,11 @@ def write_report(run_dir: str | Path) -> list[Path]:
         raise DistillError(f"{run.metrics_path}: no finished generation to plot yet")
     run.report.mkdir(exist_ok=True)
     ratings = read_ratings(run.root / "arena")
-    minutes = {m.generation + 1: m.elapsed_s / 60.0 for m in rows}
+    minutes = {0: 0.0, **{m.generation + 1: m.elapsed_s / 60.0 for m in rows}}  # 0: start
     plots: dict[str, tuple[str, str, list[Series]]] = {}
     if ratings is not None:
         anchor, table = ratings
-        title = f"Elo (anchor {anchor} = 0, 95% intervals)"
+        title = f"Elo, 95% intervals relative to the anchor ({anchor} = 0)"
         plots["elo.png"] = (title, "generation", _elo_series(table, None))
         plots["elo_time.png"] = (title, "wall-clock minutes", _elo_series(table, minutes))
     else:  # a run from before the rating pool: the elo column of metrics.csv
@@ -199,11 +199,11 @@ def _plot(path: Path, title: str, xlabel: str, series: Sequence[Series]) -> Path
     for s in series:
         if not s.xs:
             continue
+        (line,) = ax.plot(s.xs, s.ys, s.style, markersize=3, label=s.label)
         if s.band is not None:
             low = [y - c for y, c in zip(s.ys, s.band, strict=True)]
             high = [y + c for y, c in zip(s.ys, s.band, strict=True)]
-            ax.fill_between(s.xs, low, high, alpha=0.25)
-        ax.plot(s.xs, s.ys, s.style, markersize=3, label=s.label)
+            ax.fill_between(s.xs, low, high, alpha=0.2, color=line.get_color())
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3)
