@@ -42,6 +42,10 @@ class FitMetrics:
     loss: float | None = _column("loss", "loss", "total loss: policy + value + auxiliary")
     loss_policy: float | None = _column("loss_policy", "nats", "policy cross-entropy")
     loss_value: float | None = _column("loss_value", "loss", "value loss")
+    loss_ownership: float | None = _column(
+        "loss_ownership", "loss", "ownership loss (nets with an ownership head)"
+    )
+    loss_score: float | None = _column("loss_score", "loss", "score loss (nets with a score head)")
     samples_per_s: float | None = _column("learn_samples_per_s", "1/s", "learner samples per s")
     seconds: float | None = _column("learn_s", "s", "wall time of the fit")
 
@@ -54,6 +58,8 @@ class FitMetrics:
             loss=out.get("mean/loss"),
             loss_policy=out.get("mean/policy"),
             loss_value=out.get("mean/value"),
+            loss_ownership=out.get("mean/ownership"),
+            loss_score=out.get("mean/score"),
             samples_per_s=out.get("samples_per_s"),
             seconds=out.get("seconds"),
         )
