@@ -58,7 +58,7 @@ def hex_run(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         install_test_plugins(tmp_path_factory.mktemp("site"), patch)
         root = tmp_path_factory.mktemp("hex") / "run"
-        overrides = [*TINY, "domain.id=hex3", "arena.opponents=[random, oracle]"]
+        overrides = [*TINY, "domain.id=hex3", "arena.references=[random, oracle]"]
         assert main(["train", SMOKE, *sets(overrides), "--run-dir", str(root)]) == 0
         yield root
 
@@ -129,8 +129,10 @@ def test_arena_gives_exact_error_rates_to_a_plugin_with_a_solver(hex_run):
 
     with (hex_run / "metrics.csv").open() as handle:
         row = next(csv.DictReader(handle))
-    for key in ("search_err_begin", "search_err_end", "policy_err_begin", "vs_oracle_loss"):
+    for key in ("search_err_begin", "search_err_end", "policy_err_begin"):
         assert 0.0 <= float(row[key]) <= 1.0, key
+    ratings = (hex_run / "arena" / "ratings.csv").read_text()
+    assert "\noracle,reference," in ratings  # the solver's player is in the rating pool
 
 
 def test_eval_reads_multi_character_moves_and_scores_them(hex_run, tmp_path):
@@ -222,28 +224,28 @@ def test_a_kernel_of_the_wrong_signature_is_named_with_the_signature_expected(
 @pytest.mark.parametrize(
     ("override", "field"),
     [
-        ("arena.opponents=[random, oracle]", "arena.opponents: oracle"),
-        ("arena.perfect_play_check=true", "arena.perfect_play_check: true"),
+        ("arena.references=[random, oracle]", r"arena.references\[1\]: domain .* no exact"),
+        ("arena.perfect_play_check=true", "arena.perfect_play_check: true needs a domain"),
     ],
 )
 def test_what_the_domain_does_not_offer_is_refused_at_load(plugins, override, field):
-    overrides = ["domain.id=hex3-no-solver", "arena.opponents=[random]", override]
-    with pytest.raises(ConfigError, match=f"{field} needs a domain with an exact solver"):
+    overrides = ["domain.id=hex3-no-solver", "arena.references=[random]", override]
+    with pytest.raises(ConfigError, match=field):
         load_recipe(SMOKE, overrides)
     load_recipe(SMOKE, ["domain.id=hex3", *overrides[1:]])  # with a solver: accepted
 
 
 def test_skipped_oracle_metrics_are_said_once(plugins, tmp_path, capsys):
-    recipe = tmp_path / "mine.yaml"  # the arena's default opponents: random and oracle
+    recipe = tmp_path / "mine.yaml"  # the arena's default: error rates where there is a solver
     recipe.write_text("name: mine\ndomain: {id: hex3-no-solver}\n")
     run_dir = tmp_path / "run"
     overrides = [*TINY, "selfplay.games_per_generation=4", "learner.steps_per_generation=2"]
     assert main(["train", str(recipe), *sets(overrides), "--run-dir", str(run_dir)]) == 0
     out = capsys.readouterr().out
     note = (
-        "note: domain 'hex3-no-solver' offers no exact solver, so the arena skips the oracle "
-        "opponent and exact error rates (arena.error_positions); Elo and match results"
+        "note: domain 'hex3-no-solver' offers no exact solver, so the arena skips exact "
+        "error rates (arena.error_positions); Elo and match results are still measured"
     )
     assert out.count(note) == 1, out
     metrics = (run_dir / "metrics.csv").read_text()
-    assert "search_err" not in metrics and "vs_oracle" not in metrics and "vs_random" in metrics
+    assert "search_err" not in metrics and "elo" in metrics
