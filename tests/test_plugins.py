@@ -202,6 +202,14 @@ def test_an_encode_writing_outside_obs_shape_is_caught_not_a_crash(plugins, tmp_
     assert "out float32[2, 3, 3]" in result.stderr and not run_dir.exists()
     with pytest.raises(DomainCheckError, match=r"kernel encode stays inside its arrays"):
         check_domain(distill.make("hex3-wide-encode"), games=1)
+    # The Python API alone (no check_domain) refuses the kernels before compiled code runs
+    # them: a subprocess, because the unguarded alternative corrupts the heap.
+    code = "import distill; distill.make('hex3-wide-encode').initial().observe()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=plugins, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 1 and "DistillError" in result.stderr, result.stderr
+    assert "kernel encode stays inside its arrays" in result.stderr
 
 
 def test_a_kernel_of_the_wrong_signature_is_named_with_the_signature_expected(
