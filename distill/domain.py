@@ -222,6 +222,10 @@ def identity_symmetry(num_actions: int, board_shape: tuple[int, int]) -> tuple[n
     )
 
 
+#: Plugin kernel modules already run as Python in this process (`KernelDomain.batched`).
+_GUARDED: set[str] = set()
+
+
 @dataclass(eq=False, repr=False, kw_only=True)
 class Offers:
     """What a domain offers beyond the contract: optional, keyword-only, None = not offered.
@@ -299,6 +303,13 @@ class KernelDomain(Offers, Domain):
         if self._batched is None:
             from distill.jit import specialize
 
+            if self.kernel_module not in _GUARDED and not self.kernel_module.startswith(
+                "distill.domains."
+            ):  # a plugin's kernels: out-of-bounds writes would corrupt memory, not raise
+                from distill.testing import guard_kernels
+
+                guard_kernels(self)
+                _GUARDED.add(self.kernel_module)
             self._batched = specialize("distill.kernels_batched", self.kernel_module)
         return self._batched
 

@@ -25,7 +25,7 @@ TINY = [
     "learner.batch_size=8",
     "arena.games=2",
     "arena.error_positions=2",
-    "arena.opponents=[random]",
+    "arena.references=[random]",
     "budget.generations=1",
 ]
 

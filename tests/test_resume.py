@@ -1,7 +1,8 @@
 """Guards crash safety: `distill train` is SIGKILLed (in a subprocess) at known steps,
 resumed with `--resume` each time, and must end with exactly what an uninterrupted run
 of the same seed produced: the same shards (byte for byte), checkpoints,
-game/position/step counts and final weights. Nothing lost, nothing duplicated.
+game/position/step counts, final weights and arena rating games. Nothing lost, nothing
+duplicated.
 
 The kills come from the write hook of `distill.fileio` (``DISTILL_TEST_KILL_AT``), not
 from a timer, so the test neither passes nor fails by machine speed: each process is
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from distill.arena.gamelog import GameLog
 from distill.flywheel.loop import train
 from distill.flywheel.run_dir import RunDir
 from distill.learn import read_checkpoint
@@ -34,7 +36,7 @@ OVERRIDES = [
     "learner.batch_size=16",
     "arena.games=2",
     "arena.error_positions=4",
-    "arena.opponents=[random]",
+    "arena.references=[random]",
     "budget.generations=3",
 ]
 
@@ -118,3 +120,8 @@ def test_kill_9_at_each_step_then_resume_equals_an_uninterrupted_run(tmp_path, r
     for key, tensor in theirs.items():
         assert torch.equal(ours[key], tensor), key
     assert [r["generation"] for r in run.read_metrics()] == ["0", "1", "2"]
+    # the rating games: each arena's once, the same as without the kills
+    ours_games, their_games = (GameLog(r.root / "arena").read() for r in (run, ref_run))
+    assert [(g.generation, g.players, g.outcome) for g in ours_games] == [
+        (g.generation, g.players, g.outcome) for g in their_games
+    ]

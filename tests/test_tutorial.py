@@ -108,5 +108,6 @@ def test_tutorial_recipe_trains_with_exact_error_rates(nim_on_path, tmp_path, ca
     assert main(args + [x for o in shrink for x in ("--set", o)]) == 0, capsys.readouterr().err
     with (run_dir / "metrics.csv").open() as handle:
         row = next(csv.DictReader(handle))
-    for key in ("vs_oracle_loss", "search_err_begin", "policy_err_end"):
+    for key in ("search_err_begin", "policy_err_end"):
         assert 0.0 <= float(row[key]) <= 1.0, key
+    assert "\noracle,reference," in (run_dir / "arena" / "ratings.csv").read_text()
