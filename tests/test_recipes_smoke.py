@@ -24,6 +24,7 @@ SHRINK = [
     "learner.warmup_steps=0",
     "replay.window_positions=1000",
     "arena.games=2",
+    "arena.calibration_games=2",
     "arena.simulations=4",
     "arena.error_positions=2",
     "arena.perfect_play_check=false",
