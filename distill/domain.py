@@ -213,6 +213,25 @@ def uniform_legal_actions(masks: np.ndarray, rng: np.random.Generator) -> np.nda
     return np.argmax(np.where(masks, noise, -1.0), axis=1).astype(np.int64)
 
 
+def lazy(target: str) -> Callable[..., Any]:
+    """A function that imports ``"module:attribute"`` on its first call and forwards every
+    call to it: a capability (e.g. a solver that compiles numba code) costs nothing until
+    it is used."""
+    module_name, _, attribute = target.partition(":")
+    loaded: list[Callable[..., Any]] = []
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not loaded:
+            import importlib
+
+            loaded.append(getattr(importlib.import_module(module_name), attribute))
+        return loaded[0](*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = attribute
+    call.__doc__ = f"{target}, imported on first use."
+    return call
+
+
 def identity_symmetry(num_actions: int, board_shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
     """(action_perms[1, A], cell_perms[1, H*W]) for a domain with no symmetries but identity."""
     cells = board_shape[0] * board_shape[1]

@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE as SMOKE_PATH
+from conftest import TINY as BASE_TINY
+from conftest import sets
 
 import distill
 from distill.cli import main
@@ -28,19 +31,8 @@ from distill.recipe import load_recipe
 from distill.testing import DomainCheckError, check_domain
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = str(ROOT / "recipes" / "tictactoe-smoke.yaml")
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=2",
-    "arena.error_positions=4",
-    "budget.generations=1",
-]
-
-
-def sets(overrides: list[str]) -> list[str]:
-    return [x for o in overrides for x in ("--set", o)]
+SMOKE = str(SMOKE_PATH)
+TINY = [*BASE_TINY, "budget.generations=1"]
 
 
 def one_error(capsys, verb: str) -> str:
