@@ -1,8 +1,10 @@
 """The Recipe: one typed, frozen config tree describing a whole training run.
 
-A recipe YAML file (``recipes/*.yaml``) loads strictly into `Recipe` through
-`distill.config` (unknown key, wrong type or bad value: one `ConfigError` line
-naming the field). ``--set a.b=c`` overrides are applied before validation.
+A recipe YAML file (``recipes/*.yaml``, shipped as ``distill.recipes`` so that
+``distill train tictactoe`` finds it by name from any directory) loads strictly into
+`Recipe` through `distill.config` (unknown key, wrong type or bad value: one
+`ConfigError` line naming the field). ``--set a.b=c`` overrides are applied before
+validation.
 The resolved recipe is saved as ``recipe.yaml`` in the run directory, and a
 resumed run reads that copy, never the original file.
 
@@ -137,7 +139,8 @@ class LearnerSection:
     weight_decay: float = 1e-4
     """Decoupled weight decay (AdamW) or L2 (SGD)."""
     momentum: float = 0.9
-    """SGD momentum (ignored by AdamW)."""
+    """SGD's Nesterov momentum; with AdamW, its beta1 (the decay of the first-moment
+    average; beta2 stays 0.999)."""
     policy_weight: float = 1.0
     """Weight of the policy cross-entropy."""
     value_weight: float = 1.0
@@ -203,7 +206,8 @@ class ArenaSection:
     """Solver-scored positions per stone bucket for error rates (0 = skip); needs a solver."""
     perfect_play_check: bool = False
     """Exhaustively check that the search player never loses, whatever the opponent
-    plays, as either colour (tic-tac-toe-sized games only)."""
+    plays, as either colour. Only for games small enough to solve exactly: the recipe
+    is refused for a domain without an exact solver."""
 
     def __post_init__(self) -> None:
         counts = (self.games, self.min_games, self.calibration_games)
@@ -309,14 +313,17 @@ def derive(recipe: Recipe) -> Derived:
 
 
 def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Recipe:
-    """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly.
+    """Read a recipe (a YAML file, or a built-in recipe by name: `find_recipe`), apply
+    ``a.b=c`` overrides, validate strictly.
 
     Beyond the types, a recipe must name its game (``domain: {id: ...}``), the domain
-    must build with its kwargs, an ownership or score head needs a domain that offers
-    those targets, and every arena reference must be a player the domain can build,
-    so that nothing is written for a recipe that cannot run.
+    must build with its kwargs, and what the recipe asks of the domain must be offered
+    (the perfect-play check needs its exact solver; an ownership or score head needs a
+    domain that offers those targets; every arena reference must be a player the domain
+    can build, e.g. ``oracle`` needs the solver), so that nothing is written for a recipe
+    that cannot run.
     """
-    data = apply_overrides(load_yaml(path), list(overrides))
+    data = apply_overrides(load_yaml(find_recipe(path)), list(overrides))
     recipe = from_dict(Recipe, data)
     if not isinstance(data.get("domain"), dict) or "id" not in data["domain"]:
         raise ConfigError(f"{path}: the recipe must name its game: domain: {{id: <domain id>}}")
@@ -324,6 +331,17 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
         domain = make(recipe.domain.id, **recipe.domain.kwargs)
     except DistillError as exc:
         raise ConfigError(f"{path}: domain: {exc}") from None
+    _require_offers(path, recipe, domain)
+    return recipe
+
+
+def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
+    """ConfigError naming the first field that asks the domain for what it does not offer."""
+    if domain.solver is None and recipe.arena.perfect_play_check:
+        raise ConfigError(
+            f"{path}: arena.perfect_play_check: true needs a domain with an exact solver, "
+            f"and domain {recipe.domain.id!r} offers none (its Domain sets no 'solver')"
+        )
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
         if getattr(heads, head) and offered is None:  # the head would never get a target
@@ -338,7 +356,31 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
         check_references(recipe.arena.references, domain)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return recipe
+
+
+def builtin_recipes() -> dict[str, Path]:
+    """The recipes shipped with distill (package ``distill.recipes``): name -> file."""
+    from importlib.resources import files
+
+    folder = Path(str(files("distill.recipes")))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"), key=lambda p: p.stem)}
+
+
+def find_recipe(name_or_path: str | Path) -> Path:
+    """The recipe file `name_or_path` means: an existing file, else a built-in recipe by
+    name (``tictactoe``, ``connect4``; `builtin_recipes`). ConfigError lists the
+    built-in names when it is neither."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    builtin = builtin_recipes()
+    if path.parent == Path(".") and path.stem in builtin and path.suffix in ("", ".yaml"):
+        return builtin[path.stem]
+    names = ", ".join(builtin)
+    raise ConfigError(
+        f"{name_or_path}: no such recipe file, and no built-in recipe of that name "
+        f"(built-in: {names}; 'distill recipes' describes them)"
+    )
 
 
 def recipe_to_yaml(recipe: Recipe) -> str:
@@ -355,7 +397,9 @@ __all__ = [
     "Recipe",
     "ReplaySection",
     "SelfPlaySection",
+    "builtin_recipes",
     "derive",
+    "find_recipe",
     "load_recipe",
     "recipe_to_yaml",
 ]
