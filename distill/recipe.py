@@ -318,10 +318,10 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
 
     Beyond the types, a recipe must name its game (``domain: {id: ...}``), the domain
     must build with its kwargs, and what the recipe asks of the domain must be offered
-    (the perfect-play check needs its exact solver; an ownership or score head needs a
-    domain that offers those targets; every arena reference must be a player the domain
-    can build, e.g. ``oracle`` needs the solver), so that nothing is written for a recipe
-    that cannot run.
+    (every arena reference must be a player the domain can build, e.g. ``oracle`` needs
+    its exact solver; the perfect-play check needs the solver too; an ownership or score
+    head needs a domain that offers those targets), so that nothing is written for a
+    recipe that cannot run.
     """
     data = apply_overrides(load_yaml(find_recipe(path)), list(overrides))
     recipe = from_dict(Recipe, data)
@@ -337,11 +337,17 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
 
 def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
     """ConfigError naming the first field that asks the domain for what it does not offer."""
+    from distill.arena.pool import check_references
+
     if domain.solver is None and recipe.arena.perfect_play_check:
         raise ConfigError(
             f"{path}: arena.perfect_play_check: true needs a domain with an exact solver, "
             f"and domain {recipe.domain.id!r} offers none (its Domain sets no 'solver')"
         )
+    try:
+        check_references(recipe.arena.references, domain)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
         if getattr(heads, head) and offered is None:  # the head would never get a target
@@ -350,12 +356,6 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
                 f"{'ownership' if head == 'ownership' else 'final_score'}; "
                 f"{recipe.domain.id} does not"
             )
-    from distill.arena.pool import check_references
-
-    try:
-        check_references(recipe.arena.references, domain)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
 
 
 def builtin_recipes() -> dict[str, Path]:

@@ -1,8 +1,8 @@
 """Guards crash safety: `distill train` is SIGKILLed (in a subprocess) at known steps,
 resumed with `--resume` each time, and must end with exactly what an uninterrupted run
 of the same seed produced: the same shards (byte for byte), checkpoints,
-game/position/step counts, final weights and arena rating games. Nothing lost,
-nothing duplicated.
+game/position/step counts, final weights and arena rating games. Nothing lost, nothing
+duplicated.
 
 The kills come from the write hook of `distill.fileio` (``DISTILL_TEST_KILL_AT``), not
 from a timer, so the test neither passes nor fails by machine speed: each process is

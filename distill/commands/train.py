@@ -121,12 +121,10 @@ def capability_notes(recipe: Recipe) -> list[str]:
     from distill.registry import make
 
     domain = make(recipe.domain.id, **recipe.domain.kwargs)
-    # An oracle reference the domain cannot build is refused when the recipe loads
-    # (distill.arena.pool.check_references); only the error rates are skipped quietly.
     if not recipe.arena.error_positions or (domain.solver and domain.eval_buckets):
         return []
     lacks = "exact solver" if domain.solver is None else "evaluation buckets"
     return [
         f"note: domain {recipe.domain.id!r} offers no {lacks}, so the arena skips exact "
-        "error rates (arena.error_positions); Elo is still measured"
+        "error rates (arena.error_positions); Elo and match results are still measured"
     ]
