@@ -10,7 +10,10 @@
 * ``throughput.png``: self-play positions/s and learner samples/s;
 * ``results.png``: win/draw/loss shares against each opponent;
 * ``learning_curve.png``: outcome-changing error rates of the raw policy and of
-  search per stone bucket against wall-clock minutes of the run.
+  search per stone bucket against wall-clock minutes of the run;
+* ``ladder.png`` (`write_ladder_plot`): where ``distill ladder`` ran on the run's
+  checkpoints, the ladder Elo (GNU Go level 10 = 0) against wall-clock minutes of
+  training, and the win rate against each opponent per generation.
 
 Plots whose columns are absent (e.g. no oracle, arena every k generations)
 are skipped. Returns the paths written.
@@ -137,7 +140,56 @@ def write_report(run_dir: str | Path) -> list[Path]:
         fig.savefig(path, dpi=100)
         plt.close(fig)
         written.append(path)
-    return written
+    ladder = write_ladder_plot(run, rows)
+    return written + ([ladder] if ladder is not None else [])
 
 
-__all__ = ["write_report"]
+def write_ladder_plot(run: RunDir, rows: list[dict[str, str]]) -> Path | None:
+    """``report/ladder.png`` from the run's ``ladder/*/ladder.json`` (`distill.gtp.ladder`);
+    None when no ladder was played. The Elo is placed at the wall-clock minutes of its
+    generation's metrics row (generation number on the x axis when that row is missing);
+    unbounded Elo (every game won or lost) is left out of the left panel."""
+    import matplotlib.pyplot as plt
+
+    from distill.gtp.ladder import read_ladders
+
+    ladders = [d for d in read_ladders(run.root) if d.get("generation")]
+    if not ladders:
+        return None
+    minutes = {
+        int(r["generation"]) + 1: float(r["elapsed_s"]) / 60 for r in rows if r.get("elapsed_s")
+    }
+    use_minutes = all(d["generation"] in minutes for d in ladders)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    points = [(d["generation"], d["elo"]) for d in ladders if d["elo"]["elo"] is not None]
+    xs = [minutes[g] if use_minutes else g for g, _ in points]
+    ys = [e["elo"] for _, e in points]
+    below = [e["elo"] - (e["low"] if e["low"] is not None else e["elo"]) for _, e in points]
+    above = [(e["high"] if e["high"] is not None else e["elo"]) - e["elo"] for _, e in points]
+    left.errorbar(xs, ys, yerr=[below, above], marker="o", capsize=3)
+    left.axhline(0.0, color="grey", lw=0.8, ls=":")
+    left.set_xlabel("wall-clock minutes" if use_minutes else "generation")
+    left.set_title("ladder Elo (GNU Go level 10 = 0), 95% interval")
+    opponents = sorted({row["opponent"] for d in ladders for row in d["rows"]})
+    for opponent in opponents:
+        found = [
+            (d["generation"], r) for d in ladders for r in d["rows"] if r["opponent"] == opponent
+        ]
+        right.plot(
+            [g for g, _ in found], [r["win_rate"] for _, r in found], marker="o", label=opponent
+        )
+    right.set_ylim(-0.02, 1.02)
+    right.set_xlabel("generation")
+    right.set_title("win rate per opponent")
+    right.legend(fontsize=7)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(run.root.name)
+    fig.tight_layout()
+    path = run.report / "ladder.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+__all__ = ["write_ladder_plot", "write_report"]
