@@ -25,9 +25,12 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-#: Rating of GNU Go 3.8 per level on the ladder scale (level 10 = 0). Measured on 9x9,
-#: komi 7.5 (see the module docstring and docs/go.md, "Ladder anchors").
-GNUGO_ELO: dict[int, float] = {10: 0.0}
+#: Rating of GNU Go 3.8 per level on the ladder scale (level 10 = 0): the joint
+#: maximum-likelihood fit of 40 games each of level 10 vs 5 (21-19), 5 vs 0 (23-17) and
+#: 10 vs 0 (27-13) on 9x9, komi 7.5, two-move balanced openings, ``--capture-all-dead``
+#: (`distill match --opening-plies 2`; docs/go.md, "Ladder anchors"). 95% profile
+#: intervals: level 5 -126..+53, level 0 -200..-17.
+GNUGO_ELO: dict[int, float] = {10: 0.0, 5: -36.0, 0: -107.0}
 #: Half the 95% quantile of chi-square with one degree of freedom (profile likelihood).
 HALF_CHI2_95 = 1.920729
 #: Ratings are searched within +-this many points of the anchors.
