@@ -17,6 +17,7 @@ from distill.errors import (
     ShapeError,
     UnknownDomainError,
 )
+from distill.logits import ILLEGAL_LOGIT
 from distill.registry import list_domains, make
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ILLEGAL_LOGIT",
     "ConfigError",
     "CorruptFileError",
     "DistillError",

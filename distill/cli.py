@@ -33,6 +33,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "report": ("report", "write plots (Elo, error rates, losses, throughput) for a run"),
     "search": ("search", "run a search from a position and print its statistics"),
     "solve": ("solve", "exact scores of every move of a position (tictactoe, connect4)"),
+    "teacher": ("teacher", "SGF games of a teacher program (GNU Go) to warm-start a net"),
     "train": ("train", "run a recipe (or --resume a run directory)"),
 }
 

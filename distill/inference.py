@@ -4,6 +4,8 @@
 value float32[B])``: numpy in, numpy out, so the search never touches torch.
 Logits of illegal actions are `ILLEGAL_LOGIT` (finite, so a softmax over a row is
 never NaN); values are in [-1, 1] from the view of the player to move.
+``evaluator.auxiliary(obs)`` returns the net's auxiliary outputs (ownership, score)
+for analysis tools such as GTP ``kata-analyze``.
 
 The wrapped net runs in eval mode under ``torch.inference_mode()``. By default
 the evaluator holds a deep copy of the net, so a learner training the original
@@ -43,10 +45,8 @@ import torch
 from torch import Tensor, nn
 
 from distill.errors import ShapeError
-from distill.nets.model import POLICY, VALUE
-
-#: Logit given to illegal actions (same constant as the learner's masking).
-ILLEGAL_LOGIT = -1e9
+from distill.logits import ILLEGAL_LOGIT
+from distill.nets.model import OWNERSHIP, POLICY, SCORE, VALUE
 
 
 class _PolicyValue(nn.Module):
@@ -110,6 +110,7 @@ class NetEvaluator:
         model = model.to(self.device).eval()
         if options.channels_last:
             model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        self._net = model  # the plain net (all outputs), for `auxiliary`
         self._model: Any = _PolicyValue(model).eval()
         self._prepared = not (options.freeze or options.compile)
 
@@ -129,11 +130,34 @@ class NetEvaluator:
         enabled = self.options.dtype == "bfloat16"
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
-    def forward(self, obs: np.ndarray) -> tuple[Tensor, Tensor]:
-        """Unmasked (logits float32[B, A], value float32[B]) as tensors on the device."""
+    def _input(self, obs: np.ndarray) -> Tensor:
         x = torch.from_numpy(np.ascontiguousarray(obs, dtype=np.float32)).to(self.device)
         if self.options.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def auxiliary(self, obs: np.ndarray) -> dict[str, np.ndarray]:
+        """The net's auxiliary outputs for obs float32[B, C, H, W], as numpy arrays.
+
+        ``"ownership"``: float32[B, H, W] in [-1, 1], +1 = the player to move owns the
+        point; ``"score"``: float32[B], the expected final score margin for the player
+        to move, in points. Only the heads the net has (`distill.nets.HeadsConfig`
+        ``ownership`` / ``score``); an empty dict if it has neither. Runs the plain net
+        (not a traced or compiled copy) under the evaluator's device and dtype.
+        """
+        if obs.ndim != 4:
+            raise ShapeError(f"auxiliary expects obs[B, C, H, W], got shape {obs.shape}")
+        with torch.inference_mode(), self._autocast():
+            out = self._net(self._input(obs))
+        return {
+            key: out[key].float().cpu().numpy().astype(np.float32)
+            for key in (OWNERSHIP, SCORE)
+            if key in out
+        }
+
+    def forward(self, obs: np.ndarray) -> tuple[Tensor, Tensor]:
+        """Unmasked (logits float32[B, A], value float32[B]) as tensors on the device."""
+        x = self._input(obs)
         with torch.inference_mode(), self._autocast():
             if not self._prepared:
                 self._prepare(x)

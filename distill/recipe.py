@@ -56,10 +56,11 @@ class SelfPlaySection:
     concurrent_games: int = 64
     """G: games searched together in one batch (one evaluator call per search step)."""
     temperature_moves: int = 4
-    """For the first k plies of a game the move is sampled from the search policy
-    (with `temperature`); afterwards the most visited move is played."""
+    """For the first k plies of a game the move is sampled from the search's visit
+    counts (with `temperature`); afterwards the most visited move is played."""
     temperature: float = 1.0
-    """Sampling temperature of the opening moves (policy ** (1 / T))."""
+    """The move-choice temperature of the opening plies: PUCT samples ∝ N(a)^(1/T)
+    (`Searcher.run`'s per-game temperature; Gumbel plays its own sampled winner)."""
     full_search_fraction: float = 1.0
     """Playout-cap randomization (Wu 2019, KataGo, sec. 3.1): probability that a move
     gets the full search (`search.num_simulations`, root noise, recorded as a policy
@@ -118,6 +119,9 @@ class ReplaySection:
             raise ValueError("window_positions must be >= 1")
 
 
+Schedule = Literal["constant", "cosine"]
+
+
 @dataclass(frozen=True)
 class LearnerSection:
     """One generation of gradient steps (`distill.learn`)."""
@@ -140,7 +144,10 @@ class LearnerSection:
     """Weight of the value loss."""
     aux_weight: float = 0.25
     """Weight of the auxiliary losses (short-term values, ownership) where the net has them."""
-    schedule: Literal["constant", "cosine"] = "cosine"
+    score_weight: float = 0.25
+    """Weight of the score-margin loss (Huber on margin / board cells) where the net has a
+    score head (``network.heads.score``) and the domain offers a final score."""
+    schedule: Schedule = "cosine"
     """Learning-rate schedule over the whole run (cosine decays to `min_lr_ratio`)."""
     warmup_steps: int = 0
     """Linear warmup steps at the start of the run."""
@@ -152,6 +159,9 @@ class LearnerSection:
             raise ValueError("steps_per_generation must be >= 0 and batch_size >= 1")
         if not self.lr > 0 or self.weight_decay < 0:
             raise ValueError("lr must be > 0 and weight_decay >= 0")
+        weights = (self.policy_weight, self.value_weight, self.aux_weight, self.score_weight)
+        if min(weights) < 0:
+            raise ValueError("loss weights must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -272,18 +282,26 @@ def derive(recipe: Recipe) -> Derived:
 def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Recipe:
     """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly.
 
-    Beyond the types, a recipe must name its game (``domain: {id: ...}``), and the
-    domain must build with its kwargs, so that nothing is written for a recipe that
-    cannot run.
+    Beyond the types, a recipe must name its game (``domain: {id: ...}``), the domain
+    must build with its kwargs, and an ownership or score head needs a domain that
+    offers those targets, so that nothing is written for a recipe that cannot run.
     """
     data = apply_overrides(load_yaml(path), list(overrides))
     recipe = from_dict(Recipe, data)
     if not isinstance(data.get("domain"), dict) or "id" not in data["domain"]:
         raise ConfigError(f"{path}: the recipe must name its game: domain: {{id: <domain id>}}")
     try:
-        make(recipe.domain.id, **recipe.domain.kwargs)
+        domain = make(recipe.domain.id, **recipe.domain.kwargs)
     except DistillError as exc:
         raise ConfigError(f"{path}: domain: {exc}") from None
+    heads = recipe.network.heads
+    for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
+        if getattr(heads, head) and offered is None:  # the head would never get a target
+            raise ConfigError(
+                f"{path}: network.heads.{head} needs a domain that offers "
+                f"{'ownership' if head == 'ownership' else 'final_score'}; "
+                f"{recipe.domain.id} does not"
+            )
     return recipe
 
 

@@ -78,6 +78,12 @@ def test_same_player_moves_twice():
     # λ = 0.5: G_2 = -1; G_1 = -(0.5*(-0.2) + 0.5*(-1)) = 0.6; G_0 = 0.5*0.3 + 0.5*0.6 = 0.45.
     g5 = lambda_returns(values, players, 1.0, 0, lam=0.5)
     np.testing.assert_allclose(g5, [0.45, 0.6, -1.0], atol=1e-6)
+    # GAE, λ = 0.5: δ_2 = s_2·final - v_2 = -1 + 0.2 = -0.8, A_2 = -0.8;
+    # δ_1 = s_1·v_2 - v_1 = 0.2 - 0.3 = -0.1, A_1 = -0.1 + 0.5·(-1)·(-0.8) = 0.3;
+    # δ_0 = s_0·v_1 - v_0 = 0.3 - 0.5 = -0.2, A_0 = -0.2 + 0.5·(+1)·0.3 = -0.05.
+    a5 = gae_advantages(values, players, 1.0, 0, lam=0.5)
+    np.testing.assert_allclose(a5, [-0.05, 0.3, -0.8], atol=1e-6)
+    np.testing.assert_allclose(a5, g5 - values, atol=1e-6)  # A_t = G_t - v_t
 
 
 def test_draw():

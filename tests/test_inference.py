@@ -1,15 +1,19 @@
 """Guards `distill.inference.NetEvaluator`: the evaluator protocol (numpy in/out, shapes,
-dtypes), legal-move masking, agreement of the optimized variants with eager fp32, and
-isolation from later training of the original net."""
+dtypes), legal-move masking, agreement of the optimized variants with eager fp32,
+isolation from later training of the original net, and the auxiliary outputs (ownership,
+score) of the heads a net has."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 import torch
 
 from distill.errors import ShapeError
-from distill.inference import EAGER, ILLEGAL_LOGIT, InferenceOptions, NetEvaluator
+from distill.inference import DEFAULT_OPTIONS, EAGER, InferenceOptions, NetEvaluator
+from distill.logits import ILLEGAL_LOGIT
 from distill.nets import HeadsConfig, NetConfig, ResNetConfig, build_net
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -118,3 +122,27 @@ def test_drives_the_batched_search():
     assert policy.shape == (3, 9)
     np.testing.assert_allclose(policy.sum(axis=1), 1.0, rtol=1e-5)
     assert policy[0, 4] == 0.0  # the occupied centre gets no search mass
+
+
+def test_auxiliary_outputs_are_the_heads_the_net_has():
+    torch.manual_seed(1)
+    heads = HeadsConfig(
+        policy_channels=8, value_channels=8, value_hidden=16, ownership=True, score=True
+    )
+    config = NetConfig(resnet=CONFIG.resnet, heads=heads)
+    both = build_net(config, (2, 5, 5), 26)
+    obs = (np.random.default_rng(2).random((3, 2, 5, 5)) < 0.3).astype(np.float32)
+    for options in (DEFAULT_OPTIONS, EAGER, InferenceOptions(freeze=True)):
+        aux = NetEvaluator(both, options=options).auxiliary(obs)
+        assert set(aux) == {"ownership", "score"}
+        assert aux["ownership"].shape == (3, 5, 5) and aux["ownership"].dtype == np.float32
+        assert aux["score"].shape == (3,) and aux["score"].dtype == np.float32
+        with torch.no_grad():
+            direct = both.eval()(torch.from_numpy(obs))
+        np.testing.assert_allclose(aux["ownership"], direct["ownership"].numpy(), atol=1e-5)
+        np.testing.assert_allclose(aux["score"], direct["score"].numpy(), rtol=1e-4, atol=1e-4)
+    only_score = NetConfig(resnet=CONFIG.resnet, heads=dataclasses.replace(heads, ownership=False))
+    assert set(NetEvaluator(build_net(only_score, (2, 5, 5), 26)).auxiliary(obs)) == {"score"}
+    assert NetEvaluator(build_net(CONFIG, (2, 6, 7), 7)).auxiliary(batch()[0]) == {}
+    with pytest.raises(ShapeError, match="obs"):
+        NetEvaluator(both).auxiliary(obs[0])

@@ -1,7 +1,9 @@
-"""Guards `distill.learn`: the losses as plain functions, the LR schedule, that the
-learner really fits a tiny fixed dataset read from replay shards (loss falls a lot within
-a few dozen steps, logs are written), optimizer state carried across generations, and
-checkpoints (round trip, weights_only load, corruption and mismatch errors)."""
+"""Guards `distill.learn`: the losses as plain functions (ownership and score by hand),
+the module built from the recipe's learner section, the LR schedule, that the learner
+really fits a tiny fixed dataset read from replay shards (loss falls a lot within a few
+dozen steps, logs are written), optimizer state and the schedule carried across
+generations (fresh Trainers), and checkpoints (round trip, weights_only load, corruption
+and mismatch errors)."""
 
 from __future__ import annotations
 
@@ -20,13 +22,16 @@ from distill.learn import (
     fit_generation,
     load_checkpoint,
     lr_factor,
+    ownership_loss,
     policy_loss,
     save_checkpoint,
+    score_loss,
     value_loss,
     wdl_target,
 )
 from distill.nets import HeadsConfig, NetConfig, ResNetConfig, build_net
-from distill.replay import GameRecord, ShardWriter
+from distill.recipe import LearnerSection
+from distill.replay import shard_name, write_shard
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -67,6 +72,30 @@ def test_value_losses():
     assert value_loss(v[:1], torch.tensor([1.0]), logits).item() == pytest.approx(-math.log(0.7))
 
 
+def test_ownership_and_score_losses_by_hand():
+    # ownership rows: errors (0.5, -1, 0, 0) -> mean 0.3125; (0, 0, 0, 2) -> mean 1.0
+    pred = torch.tensor([[[0.5, -1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 1.0]]])
+    target = torch.tensor([[[0.0, 0.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, -1.0]]])
+    assert ownership_loss(pred, target).item() == pytest.approx((0.3125 + 1.0) / 2)
+    weight = torch.tensor([1.0, 0.0])  # the second game was resigned: no target
+    assert ownership_loss(pred, target, weight).item() == pytest.approx(0.3125)
+    # score, scale 4: errors 2/4 = 0.5 (quadratic: 0.125) and 12/4 = 3 (linear: 3 - 0.5)
+    score = torch.tensor([3.0, -7.0])
+    margin = torch.tensor([1.0, 5.0])
+    assert score_loss(score, margin, 4.0).item() == pytest.approx((0.125 + 2.5) / 2)
+    assert score_loss(score, margin, 4.0, weight).item() == pytest.approx(0.125)
+
+
+def test_module_is_built_from_the_learner_section():
+    config = LearnerSection(optimizer="sgd", lr=0.05, momentum=0.8, weight_decay=1e-3)
+    module = DistillModule(build_net(CONFIG, OBS, A), config, total_steps=7)
+    assert module.config is config and module.total_steps == 7
+    opt = module.configure_optimizers()["optimizer"]
+    assert isinstance(opt, torch.optim.SGD) and opt.defaults["momentum"] == 0.8
+    assert [g["weight_decay"] for g in opt.param_groups] == [1e-3, 0.0]
+    assert DistillModule(build_net(CONFIG, OBS, A)).total_steps == 100  # one generation
+
+
 def test_lr_schedule():
     args = {"schedule": "cosine", "warmup_steps": 10, "total_steps": 110, "min_ratio": 0.1}
     assert lr_factor(0, **args) == pytest.approx(0.1)
@@ -79,31 +108,24 @@ def test_lr_schedule():
 
 def write_fixed_dataset(root) -> None:
     """32 positions with random one-hot policy targets and outcomes (a memorization task)."""
+    from conftest import make_synthetic_batch
+
     rng = np.random.default_rng(0)
-    with ShardWriter(root, domain="tictactoe", obs_shape=OBS, num_actions=A) as writer:
-        for _ in range(4):
-            n = 8
-            writer.add_game(
-                GameRecord(
-                    obs=(rng.random((n, *OBS)) < 0.4).astype(np.float32),
-                    mask=np.ones((n, A), bool),
-                    policy=np.eye(A, dtype=np.float32)[rng.integers(0, A, n)],
-                    root_value=rng.uniform(-1, 1, n).astype(np.float32),
-                    player=np.arange(n) % 2,
-                    final_value=float(rng.choice([-1.0, 1.0])),
-                    final_player=0,
-                    generation=0,
-                )
-            )
+    batch = make_synthetic_batch(rng, [8] * 4, OBS, A)
+    batch.mask[:] = True
+    batch.full_search[:] = True
+    batch.policy = np.eye(A, dtype=np.float32)[rng.integers(0, A, 32)]
+    batch.final_value = rng.choice([-1.0, 1.0], 4).astype(np.float32)
+    batch.final_player[:] = 0
+    write_shard(root / shard_name(0, 0), batch.shard_arrays(0, 0), {})
 
 
 @pytest.fixture()
 def trained(tmp_path):
     write_fixed_dataset(tmp_path / "replay")
     torch.manual_seed(0)
-    module = DistillModule(
-        build_net(CONFIG, OBS, A), lr=1e-2, weight_decay=0.0, schedule="constant"
-    )
+    config = LearnerSection(lr=1e-2, weight_decay=0.0, schedule="constant")
+    module = DistillModule(build_net(CONFIG, OBS, A), config)
     data = ReplayDataModule.for_domain(
         tmp_path / "replay",
         distill.make("tictactoe"),
@@ -150,6 +172,26 @@ def test_learner_overfits_a_tiny_dataset(trained):
     assert module.steps_done == 45  # the schedule's step count carries across generations
     state = module.optimizer_state["state"]
     assert int(next(iter(state.values()))["step"]) == 45  # so does AdamW's state
+
+
+def test_cosine_schedule_continues_across_fits(trained):
+    _, data, tmp_path = trained
+    config = LearnerSection(lr=1e-2, schedule="cosine", warmup_steps=2, min_lr_ratio=0.1)
+    module = DistillModule(build_net(CONFIG, OBS, A), config, total_steps=12)
+
+    def lr_now() -> float:
+        assert module.optimizer_state is not None
+        return float(module.optimizer_state["param_groups"][0]["lr"])
+
+    def expected(step: int) -> float:
+        return 1e-2 * lr_factor(
+            step, schedule="cosine", warmup_steps=2, total_steps=12, min_ratio=0.1
+        )
+
+    fit_generation(module, data, steps=4, log_dir=tmp_path / "a")
+    assert lr_now() == pytest.approx(expected(4))  # the rate for the next step
+    fit_generation(module, data, steps=4, log_dir=tmp_path / "b")  # a fresh Trainer
+    assert lr_now() == pytest.approx(expected(8))  # not restarted at step 4 of a new schedule
 
 
 def test_checkpoint_round_trip_and_corruption(trained):

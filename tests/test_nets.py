@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from distill.errors import ConfigError, ShapeError
+from distill.logits import ILLEGAL_LOGIT
 from distill.nets import (
     HeadsConfig,
     NetConfig,
@@ -80,8 +81,8 @@ def test_padded_board_matches_the_board_alone(backbone, training):
         out_p["ownership"][:, :5, :5], out_a["ownership"], rtol=1e-4, atol=1e-4
     )
     off_board = cells_p.clone()
-    off_board[:, :5, :5] = -1e9
-    assert torch.all(off_board <= -1e8), "off-board cells must get the off-board logit"
+    off_board[:, :5, :5] = ILLEGAL_LOGIT
+    assert torch.all(off_board == ILLEGAL_LOGIT), "off-board cells must get ILLEGAL_LOGIT"
 
 
 @pytest.mark.parametrize("backbone", ["resnet", "transformer"])

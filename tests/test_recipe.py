@@ -91,6 +91,21 @@ def test_a_recipe_must_name_a_domain_that_builds(tmp_path):
         load_recipe(path, ["domain.id=tictactoe", "seed=-1"])
 
 
+def test_ownership_and_score_heads_need_a_domain_that_offers_them(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\n")
+    for head, offer in (("ownership", "ownership"), ("score", "final_score")):
+        overrides = ["domain.id=tictactoe", f"network.heads.{head}=true"]
+        with pytest.raises(ConfigError, match=f"heads.{head} needs a domain that offers {offer}"):
+            load_recipe(path, overrides)
+        go = ["domain.id=go", "domain.kwargs={size: 5}", f"network.heads.{head}=true"]
+        assert getattr(load_recipe(path, go).network.heads, head)
+    with pytest.raises(ConfigError, match="learner: loss weights must be >= 0"):
+        load_recipe(path, ["domain.id=tictactoe", "learner.score_weight=-1"])
+    with pytest.raises(ConfigError, match="unknown key 'temperature' in search"):
+        load_recipe(path, ["domain.id=tictactoe", "search.temperature=1.0"])  # selfplay's
+
+
 def test_unknown_top_level_key_lists_sections(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("name: r\nsearh: {}\n")

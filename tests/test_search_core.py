@@ -4,6 +4,8 @@ move choice, and input validation (errors name the bad argument)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -40,7 +42,7 @@ def position(domain: Domain, *games: list[int]) -> np.ndarray:
 
 
 def greedy(**kwargs: object) -> SearchConfig:
-    return SearchConfig(temperature=0.0, **kwargs)  # type: ignore[arg-type]
+    return SearchConfig(**kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("algorithm", ["puct", "gumbel"])
@@ -272,13 +274,48 @@ def test_gumbel_visits_follow_sequential_halving() -> None:
 def test_choose_by_visits_temperature() -> None:
     counts = np.array([[10, 30, 0, 60]] * 4000, np.int32)
     q = np.zeros(counts.shape, np.float32)
-    picks = choose_by_visits(counts, q, 1.0, np.random.default_rng(0))
+    picks = choose_by_visits(counts, q, np.ones(4000), np.random.default_rng(0))
     freq = np.bincount(picks, minlength=4) / picks.shape[0]
     np.testing.assert_allclose(freq, [0.1, 0.3, 0.0, 0.6], atol=0.03)
+    # T = 0.5 squares the counts: 100, 900, 0, 3600 out of 4600.
+    picks = choose_by_visits(counts, q, np.full(4000, 0.5), np.random.default_rng(1))
+    freq = np.bincount(picks, minlength=4) / picks.shape[0]
+    np.testing.assert_allclose(freq, [100 / 4600, 900 / 4600, 0.0, 3600 / 4600], atol=0.03)
     ties = np.array([[5, 5, 1]], np.int32)
     assert choose_by_visits(
-        ties, np.array([[0.1, 0.4, 0.9]], np.float32), 0.0, np.random.default_rng(0)
+        ties, np.array([[0.1, 0.4, 0.9]], np.float32), np.zeros(1), np.random.default_rng(0)
     ).tolist() == [1]
+
+
+def test_choose_by_visits_per_row_temperature_draws_only_for_sampled_rows() -> None:
+    counts = np.array([[1, 9, 0], [4, 0, 6], [2, 3, 5], [0, 0, 0]], np.int32)
+    q = np.zeros(counts.shape, np.float32)
+    rng = np.random.default_rng(5)
+    # rows 0 and 3 at T = 0 (row 3 unvisited: argmax too); rows 1 and 2 sample.
+    picks = choose_by_visits(counts, q, np.array([0.0, 1.0, 2.0, 1.0]), rng)
+    assert picks[0] == 1 and picks[3] == 0
+    uniform = np.random.default_rng(5).random(2)  # one draw per sampled row, in row order
+    row1 = np.cumsum([0.4, 0.0, 0.6])
+    row2 = np.cumsum(np.sqrt([2, 3, 5]) / np.sqrt([2, 3, 5]).sum())
+    assert picks[1] == int((row1 < uniform[0]).sum())
+    assert picks[2] == int((row2 < uniform[1]).sum())
+    assert rng.random() == np.random.default_rng(5).random(3)[2]  # exactly two consumed
+    greedy_rng = np.random.default_rng(5)
+    choose_by_visits(counts, q, np.zeros(4), greedy_rng)
+    assert greedy_rng.random() == np.random.default_rng(5).random()  # none consumed
+
+
+def test_run_temperature_is_per_game_and_validated() -> None:
+    domain = distill.make("tictactoe")
+    store = position(domain, [], [])
+    searcher = Searcher(domain, uniform_evaluator, batch_size=2, config=greedy(num_simulations=30))
+    result = searcher.run(store, [0, 1], np.random.default_rng(0), temperature=[0.0, 0.0])
+    key = result.visit_counts * 4.0 + result.q_values + 1.0
+    np.testing.assert_array_equal(result.action, np.argmax(key, axis=1))
+    for bad in (-1.0, np.nan, [1.0, 2.0, 3.0]):
+        with pytest.raises(ConfigError, match="temperature"):
+            searcher.run(store, [0, 1], np.random.default_rng(0), temperature=bad)
+    assert "temperature" not in {f.name for f in dataclasses.fields(SearchConfig)}
 
 
 def test_dirichlet_noise_mixes_into_the_root_prior_only() -> None:

@@ -48,9 +48,10 @@ def build_tree(variant: str) -> dict[str, np.ndarray]:
     domain.reset(store, [0, 1])
     domain.step(store, [1], store, [1], [0])
     domain.step(store, [1], store, [1], [4])
-    config = SearchConfig(num_simulations=40, temperature=1.0, **VARIANTS[variant])  # type: ignore[arg-type]
+    config = SearchConfig(num_simulations=40, **VARIANTS[variant])  # type: ignore[arg-type]
     searcher = Searcher(domain, HashEvaluator(salt=7), batch_size=2, config=config)
-    result = searcher.run(store, np.array([0, 1]), np.random.default_rng(2024))
+    rng = np.random.default_rng(2024)
+    result = searcher.run(store, np.array([0, 1]), rng, temperature=1.0)
     arrays = {name: np.asarray(getattr(searcher.tree, name)) for name in TREE_FIELDS}
     arrays.update({name: np.asarray(getattr(result, name)) for name in RESULT_FIELDS})
     return arrays

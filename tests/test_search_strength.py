@@ -34,7 +34,7 @@ def test_exact_oracle_search_picks_only_optimal_connect4_moves() -> None:
         domain,
         evaluator,
         batch_size=len(positions),
-        config=SearchConfig(num_simulations=60, temperature=0.0),
+        config=SearchConfig(num_simulations=60),
     )
     result = searcher.run(
         store, np.arange(len(positions)), np.random.default_rng(0), add_noise=False
@@ -96,7 +96,7 @@ def test_rollout_search_beats_a_random_connect4_player(search_first: bool) -> No
         domain,
         RolloutEvaluator(domain),
         batch_size=60,
-        config=SearchConfig(num_simulations=300, temperature=0.0),
+        config=SearchConfig(num_simulations=300),
     )
     outcome = play_games(
         domain,
@@ -126,7 +126,7 @@ def test_rollout_search_never_loses_tictactoe_to_minimax(search_first: bool) -> 
         domain,
         RolloutEvaluator(domain, num_rollouts=4),
         batch_size=6,
-        config=SearchConfig(num_simulations=1000, temperature=0.0),
+        config=SearchConfig(num_simulations=1000),
     )
     for seed in (1, 2):
         outcome = play_games(

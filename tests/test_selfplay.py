@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import distill
-from distill.flywheel.selfplay import SelfPlayWorker, choose_moves, write_shard
+from distill.flywheel.selfplay import SelfPlayWorker
+from distill.logits import ILLEGAL_LOGIT
 from distill.recipe import SelfPlaySection
-from distill.replay import read_shard
-from distill.search import RolloutEvaluator, SearchConfig, uniform_evaluator
+from distill.replay import read_shard, shard_meta, shard_name, write_shard
+from distill.search import RolloutEvaluator, SearchConfig, Searcher, uniform_evaluator
 
 
 def hashed_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -21,7 +22,7 @@ def hashed_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
     weights = np.sin(np.arange(flat.shape[1] * mask.shape[1])).reshape(flat.shape[1], -1)
     logits = (flat @ weights).astype(np.float32)
     value = np.tanh(flat @ np.cos(np.arange(flat.shape[1]))).astype(np.float32) * 0.5
-    return np.where(mask, logits, -1e9).astype(np.float32), value
+    return np.where(mask, logits, ILLEGAL_LOGIT).astype(np.float32), value
 
 
 def x_is_lost_evaluator(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,9 +82,10 @@ def test_records_match_a_replay_of_the_moves(ttt, random_move_fraction):
 
 
 def test_random_move_fraction_replaces_search_moves(ttt):
-    def off_search(batch):  # share of full-search plies not playing the most visited move
-        full = batch.full_search
-        return np.mean(np.argmax(batch.policy[full], axis=1) != batch.action[full])
+    def off_search(batch):  # share of full-search plies not playing a most visited move
+        full = np.flatnonzero(batch.full_search)
+        played = batch.policy[full, batch.action[full]]
+        return np.mean(played < batch.policy[full].max(axis=1))
 
     rng = np.random.default_rng
     assert off_search(make_worker(ttt, games=16, temperature_moves=0).play(rng(5))) == 0.0
@@ -148,27 +150,36 @@ def test_move_cap_truncates_as_a_draw(ttt):
     assert (batch.final_value == 0).all()
 
 
-def test_choose_moves_samples_in_the_opening_then_argmax():
-    visits = np.array([[1, 5, 0], [0, 2, 8]], dtype=np.int32)
-    searched = np.array([2, 0], dtype=np.int64)
-    rng = np.random.default_rng(0)
-    greedy = choose_moves(visits, searched, np.array([False, False]), 1.0, False, rng)
-    np.testing.assert_array_equal(greedy, [1, 2])
-    draws = np.array(
-        [
-            choose_moves(visits, searched, np.array([True, False]), 1.0, False, rng)[0]
-            for _ in range(600)
-        ]
-    )
-    assert set(np.unique(draws)) == {0, 1}  # never the unvisited action
-    assert np.mean(draws == 0) == pytest.approx(1 / 6, abs=0.05)
-    gumbel = choose_moves(visits, searched, np.array([True, True]), 1.0, True, rng)
-    np.testing.assert_array_equal(gumbel, searched)
+@pytest.mark.parametrize("algorithm", ["puct", "gumbel"])
+def test_selfplay_plays_the_searchers_move_at_its_temperature(ttt, monkeypatch, algorithm):
+    """One move choice: the worker passes each game's temperature (the recipe's in the
+    first `temperature_moves` plies, 0 after) to the search and plays `SearchResult.action`."""
+    calls = []
+    original = Searcher.run
+
+    def spy(self, store, idx, rng, **kwargs):
+        result = original(self, store, idx, rng, **kwargs)
+        calls.append((np.asarray(kwargs["temperature"]).copy(), result.action.copy()))
+        return result
+
+    monkeypatch.setattr(Searcher, "run", spy)
+    worker = make_worker(ttt, games=4, temperature_moves=2, temperature=0.7)
+    worker.search = SearchConfig(num_simulations=12, algorithm=algorithm)
+    batch = worker.play(np.random.default_rng(4))
+    assert len(calls) == int(batch.length.max())
+    for ply, (temperature, action) in enumerate(calls):
+        rows = np.flatnonzero(batch.ply == ply)  # games still playing, in game order
+        live = temperature[: rows.size]
+        np.testing.assert_array_equal(live, np.full(rows.size, 0.7 if ply < 2 else 0.0))
+        assert np.all(temperature[rows.size :] == 0.0)  # idle rows: no rng draw
+        np.testing.assert_array_equal(batch.action[rows], action[: rows.size])
 
 
 def test_round_written_as_a_replay_shard(tmp_path, ttt):
     batch = make_worker(ttt, games=4).play(np.random.default_rng(2))
-    path = write_shard(tmp_path / "g000003-r0000.shard", batch, 3, 3_000_000, ttt)
+    path = write_shard(
+        tmp_path / shard_name(3, 0), batch.shard_arrays(3, 3_000_000), shard_meta(ttt)
+    )
     shard = read_shard(path)
     a = shard.arrays
     assert shard.num_positions == batch.num_positions and shard.num_games == 4
@@ -178,3 +189,5 @@ def test_round_written_as_a_replay_shard(tmp_path, ttt):
     np.testing.assert_array_equal(a["game_final_value"], batch.final_value)
     np.testing.assert_array_equal(a["game_length"], batch.length)
     assert (a["generation"] == 3).all()
+    assert "game_ownership" not in a and "game_score" not in a  # tic-tac-toe offers neither
+    assert shard.meta == {"domain": "tictactoe", "obs_shape": [2, 3, 3], "num_actions": 9}

@@ -163,8 +163,8 @@ class SearchPlayer(_Stateless):
         domain: the game.
         evaluator: a network evaluator (`distill.inference.NetEvaluator`) or a state
             evaluator such as random rollouts (`distill.search.RolloutEvaluator`).
-        config: the search settings (its simulations, temperature and tree reuse are
-            overridden as above).
+        config: the search settings (its simulations and tree reuse are overridden as
+            above; `Searcher.run`'s default temperature 0 gives the most visited action).
         simulations: simulations per move.
         name: display name (default ``search<simulations>``).
         resign_threshold: resign below this root value; -1 (default) never resigns.
@@ -201,7 +201,6 @@ class SearchPlayer(_Stateless):
         self.config = dataclasses.replace(
             config,
             num_simulations=self.simulations,
-            temperature=0.0,
             reuse_tree=False,
             max_nodes=None,
         )

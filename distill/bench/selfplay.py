@@ -53,6 +53,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--rounds", type=int, default=1, help="timed rounds")
     parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--size", type=int, default=None, help="board size (domains with one)")
+    parser.add_argument("--max-moves", type=int, default=None, help="self-play move cap")
+    from distill.bench.actors import add_pool_arguments
+
+    add_pool_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -71,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(list(argv or []))
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    domain = make(args.domain)
+    kwargs = {} if args.size is None else {"size": args.size}
+    domain = make(args.domain, **kwargs)
     pool = 0 if args.blocks < 3 else 3
     config = NetConfig(
         resnet=ResNetConfig(
@@ -88,12 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         num_simulations=args.simulations,
         gumbel_num_considered=min(16, domain.num_actions),
     )
+    selfplay = SelfPlaySection(temperature_moves=8, max_moves=args.max_moves)
+    if args.actors > 0:  # the actor pool: one JSON line (distill.bench.actors)
+        from distill.bench.actors import run_pool_bench
+
+        print(json.dumps(run_pool_bench(args, args.domain, kwargs, config, search, selfplay)))
+        return 0
     worker = SelfPlayWorker(
-        domain,
-        NetEvaluator(net),
-        search=search,
-        selfplay=SelfPlaySection(temperature_moves=8),
-        num_games=args.games,
+        domain, NetEvaluator(net), search=search, selfplay=selfplay, num_games=args.games
     )
     worker.play(np.random.default_rng([args.seed, 99]))  # warm-up, not timed
     timer = worker.evaluator

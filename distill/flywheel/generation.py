@@ -21,8 +21,8 @@ import torch
 from distill.arena.evaluate import run_arena
 from distill.domain import Domain
 from distill.fileio import atomic_write
-from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name, shard_name
-from distill.flywheel.selfplay import SelfPlayBatch, SelfPlayWorker, write_shard
+from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
+from distill.flywheel.selfplay import SelfPlayBatch, SelfPlayWorker
 from distill.learn import (
     DistillModule,
     ReplayDataModule,
@@ -32,6 +32,7 @@ from distill.learn import (
 )
 from distill.nets import build_net
 from distill.recipe import Recipe, derive
+from distill.replay import shard_meta, shard_name, write_shard
 
 GAME_ID_STRIDE = 1_000_000  # game ids: generation * stride + round * games_per_round + g
 
@@ -56,22 +57,8 @@ class Learner:
     def create(cls, recipe: Recipe, domain: Domain) -> Learner:
         torch.manual_seed(recipe.seed)  # the initial weights are part of the run's identity
         net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
-        lr = recipe.learner
-        module = DistillModule(
-            net,
-            policy_weight=lr.policy_weight,
-            value_weight=lr.value_weight,
-            aux_weight=lr.aux_weight,
-            optimizer=lr.optimizer,
-            lr=lr.lr,
-            weight_decay=lr.weight_decay,
-            momentum=lr.momentum,
-            schedule=lr.schedule,
-            warmup_steps=lr.warmup_steps,
-            total_steps=max(derive(recipe).total_learner_steps, 1),
-            min_lr_ratio=lr.min_lr_ratio,
-        )
-        return cls(domain, module)
+        total = derive(recipe).total_learner_steps
+        return cls(domain, DistillModule(net, recipe.learner, total_steps=total))
 
     def evaluator(self) -> Any:
         """A fresh CPU evaluator of the current weights (rebuilt after every fit)."""
@@ -87,7 +74,9 @@ def selfplay_round(
     g, r = state.generation, state.rounds_done
     batch = worker.play(seeded(recipe, SELFPLAY, g, r))
     first_id = g * GAME_ID_STRIDE + r * worker.num_games
-    path = write_shard(run.replay / shard_name(g, r), batch, g, first_id, domain)
+    path = write_shard(
+        run.replay / shard_name(g, r), batch.shard_arrays(g, first_id), shard_meta(domain)
+    )
     if r == 0:  # a readable sample of the generation's games
         lines = [
             " ".join(domain.format_action(a) for a in batch.game_moves(k))
@@ -172,6 +161,8 @@ def fit_summary(out: dict[str, float]) -> dict[str, float]:
         "mean/loss": "loss",
         "mean/policy": "loss_policy",
         "mean/value": "loss_value",
+        "mean/ownership": "loss_ownership",
+        "mean/score": "loss_score",
         "samples_per_s": "learn_samples_per_s",
         "seconds": "learn_s",
     }

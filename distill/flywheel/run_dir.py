@@ -251,9 +251,4 @@ def checkpoint_name(generation: int) -> str:
     return f"gen-{generation + 1:05d}.ckpt"
 
 
-def shard_name(generation: int, round_index: int) -> str:
-    """File name of the replay shard of self-play round `round_index` of `generation`."""
-    return f"g{generation:06d}-r{round_index:04d}.shard"
-
-
-__all__ = ["RunDir", "RunState", "atomic_write", "checkpoint_name", "shard_name"]
+__all__ = ["RunDir", "RunState", "atomic_write", "checkpoint_name"]

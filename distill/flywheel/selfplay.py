@@ -12,11 +12,12 @@ batch), then every game plays its move. Per ply the worker
   sample. The draw is shared by the whole batch (one searcher call per ply);
   over many plies each position gets a full search with the same probability
   as with KataGo's per-move draw;
-* picks the move: for the first ``temperature_moves`` plies of a game, sampled
-  from the search policy sharpened by ``1/temperature`` (PUCT) or the Gumbel
-  sequential-halving winner (already a sample); afterwards the most visited
-  action (PUCT) or the Gumbel winner; with probability ``random_move_fraction``
-  a uniformly random legal move instead (the position is still recorded);
+* plays the searcher's move (`SearchResult.action`): the worker passes the search a
+  per-game temperature, ``temperature`` for the first ``temperature_moves`` plies of a
+  game and 0 afterwards, so PUCT samples ∝ N(a)^(1/T) in the opening and then plays
+  the most visited action, and Gumbel plays its sequential-halving winner (a sample
+  already); with probability ``random_move_fraction`` a uniformly random legal move
+  instead (the position is still recorded);
 * **resigns** a game when the root value for the player to move falls below
   ``resign_threshold``, except in a ``no_resign_fraction`` of games (AlphaGo
   Zero, Silver et al. 2017, "Methods: Self-play"), which play on and measure
@@ -28,6 +29,11 @@ use; then the live games move to a searcher of half the size (their kept
 subtrees are dropped once). Symmetry augmentation is not done here but when the
 learner samples replay (`distill.replay`).
 
+Where the domain offers them (`Domain.ownership`, `Domain.final_score`; Go), each game's
+final ownership and score margin are recorded too, from player 0's view: the targets of
+a net's ownership and score heads. `SelfPlayBatch.shard_arrays` packs a round for
+`distill.replay.write_shard`, the one shard writer.
+
 Determinism: with the same seed (rng state), evaluator and CPU, `SelfPlayWorker.play`
 returns identical games; the rng is consumed in a fixed order.
 """
@@ -36,14 +42,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from distill.domain import Domain, uniform_legal_actions
 from distill.recipe import SelfPlaySection
-from distill.replay import GameRecord, pack_games, write_shard_arrays
+from distill.replay.format import Arrays
 from distill.search import SearchConfig, Searcher
 
 
@@ -69,6 +74,10 @@ class SelfPlayBatch:
         resigned: bool[G]; truncated: bool[G] (hit the move cap).
         false_resign: bool[G], a no-resign game whose would-be resigner did not lose.
         would_resign: bool[G], a no-resign game that crossed the resign threshold.
+        final_ownership: int8[G, H, W] or None: `Domain.ownership` of each game's last
+            state (+1 = player 0 owns the point), where the domain offers it.
+        final_score: float32[G] or None: `Domain.final_score` of each game's last state
+            (player 0's margin in points), where the domain offers it.
     Totals: search_seconds, eval_seconds (inside the evaluator), wall_seconds.
     """
 
@@ -88,6 +97,8 @@ class SelfPlayBatch:
     truncated: np.ndarray
     would_resign: np.ndarray
     false_resign: np.ndarray
+    final_ownership: np.ndarray | None = None
+    final_score: np.ndarray | None = None
     stats: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -106,6 +117,36 @@ class SelfPlayBatch:
     def game_moves(self, g: int) -> np.ndarray:
         """int64[L]: the moves of game `g` in order."""
         return self.action[self.game == g]
+
+    def shard_arrays(self, generation: int, first_game_id: int) -> Arrays:
+        """The round as replay shard arrays (layout in `distill.replay.format`).
+
+        Game ids are ``first_game_id + g`` (deterministic, so a redone round writes the
+        same shard); cheap playout-cap plies get policy weight 0.
+        """
+        ids = first_game_id + np.arange(self.num_games, dtype=np.int64)
+        arrays: Arrays = {
+            "obs": self.obs.astype(np.float16),
+            "mask": self.mask.astype(np.bool_),
+            "policy": self.policy.astype(np.float32),
+            "policy_weight": self.full_search.astype(np.float32),
+            "root_value": self.root_value.astype(np.float32),
+            "player": self.to_play.astype(np.int8),
+            "move_index": self.ply.astype(np.int32),
+            "game_of": ids[self.game],
+            "generation": np.full(self.num_positions, generation, dtype=np.int32),
+            "game_id": ids,
+            "game_final_value": self.final_value.astype(np.float32),
+            "game_final_player": self.final_player.astype(np.int8),
+            "game_length": self.length.astype(np.int32),
+            "game_truncated": self.truncated.astype(np.bool_),
+            "game_resigned": self.resigned.astype(np.bool_),
+        }
+        if self.final_ownership is not None:
+            arrays["game_ownership"] = self.final_ownership.astype(np.int8)
+        if self.final_score is not None:
+            arrays["game_score"] = self.final_score.astype(np.float32)
+        return arrays
 
 
 class TimedEvaluator:
@@ -149,34 +190,6 @@ class TimedEvaluator:
         return timed
 
 
-def choose_moves(
-    visits: np.ndarray,
-    searched_action: np.ndarray,
-    explore: np.ndarray,
-    temperature: float,
-    gumbel: bool,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """int64[B]: the move per game.
-
-    visits: int32[B, A] root visit counts; searched_action: int64[B], the searcher's
-    choice; explore: bool[B], game still in its sampled opening. Gumbel always plays the
-    searcher's choice (its Gumbel-top-k winner is a sample already). PUCT samples
-    ∝ N(a)^(1/T) in the opening (AlphaZero), else plays the most visited action.
-    The rng is consumed only for exploring PUCT rows.
-    """
-    if gumbel:
-        return searched_action.astype(np.int64)
-    moves = np.argmax(visits, axis=1).astype(np.int64)
-    for b in np.flatnonzero(explore):
-        counts = visits[b].astype(np.float64)
-        weights = counts ** (1.0 / temperature)
-        total = weights.sum()
-        if total > 0:
-            moves[b] = int(rng.choice(counts.shape[0], p=weights / total))
-    return moves
-
-
 class SelfPlayWorker:
     """Plays rounds of `num_games` games with one batched `Searcher` (reused across rounds)."""
 
@@ -206,7 +219,7 @@ class SelfPlayWorker:
         domain.reset(store, np.arange(g_count + 1))
         row_game = np.arange(g_count, dtype=np.int64)  # searcher row -> game, -1 = idle
         searcher = self._searcher(g_count)
-        games = _GameTracker(g_count, rng.random(g_count) < cfg.no_resign_fraction)
+        games = _GameTracker(domain, g_count, rng.random(g_count) < cfg.no_resign_fraction)
         while games.active.any():
             row_game, searcher = self._assign_rows(row_game, searcher, games.active)
             live = np.flatnonzero(row_game >= 0)  # searcher rows of games still playing
@@ -214,13 +227,14 @@ class SelfPlayWorker:
             full = bool(rng.random() < cfg.full_search_fraction)
             sims = self.search.num_simulations if full else cfg.cheap_simulations
             idx = np.where(row_game >= 0, row_game, spare)
-            result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=full)
-            explore = np.zeros(row_game.shape[0], dtype=np.bool_)
-            explore[live] = games.ply[active] < cfg.temperature_moves
-            gumbel = self.search.algorithm == "gumbel"
-            moves = choose_moves(
-                result.visit_counts, result.action, explore, cfg.temperature, gumbel, rng
+            temperature = np.zeros(row_game.shape[0])  # idle rows: argmax, no rng draw
+            temperature[live] = np.where(
+                games.ply[active] < cfg.temperature_moves, cfg.temperature, 0.0
             )
+            result = searcher.run(
+                store, idx, rng, num_simulations=sims, add_noise=full, temperature=temperature
+            )
+            moves = result.action.copy()
             if cfg.random_move_fraction > 0.0:
                 moves[live] = self._random_moves(store, active, moves[live], rng)
             games.record(domain, store, active, result, live, moves[live], full)
@@ -301,12 +315,15 @@ class SelfPlayWorker:
                     games.mark_would_resign(g, mover)
                 else:  # the player who just searched resigns: a loss for them
                     games.finish(g, -1.0, mover, resigned=True)
+            if not games.active[g]:
+                games.record_final_state(store[g], g)
 
 
 class _GameTracker:
     """Per-game bookkeeping of one round: active flags, plies and the recorded positions."""
 
-    def __init__(self, num_games: int, no_resign: np.ndarray) -> None:
+    def __init__(self, domain: Domain, num_games: int, no_resign: np.ndarray) -> None:
+        self.domain = domain
         self.active = np.ones(num_games, dtype=np.bool_)
         self.ply = np.zeros(num_games, dtype=np.int32)
         self.no_resign = no_resign
@@ -317,6 +334,19 @@ class _GameTracker:
         self.truncated = np.zeros(num_games, dtype=np.bool_)
         self.resigner = np.full(num_games, -1, dtype=np.int8)  # would-be resigner (no-resign)
         self.chunks: list[dict[str, np.ndarray]] = []
+        self.ownership = (
+            np.zeros((num_games, *domain.obs_shape[1:]), dtype=np.int8)
+            if domain.ownership is not None
+            else None
+        )
+        self.score = np.zeros(num_games, np.float32) if domain.final_score is not None else None
+
+    def record_final_state(self, state: Any, g: int) -> None:
+        """Keep game g's final ownership and score (player 0's view) where offered."""
+        if self.ownership is not None and self.domain.ownership is not None:
+            self.ownership[g] = self.domain.ownership(state)
+        if self.score is not None and self.domain.final_score is not None:
+            self.score[g] = self.domain.final_score(state)
 
     def record(
         self,
@@ -374,6 +404,8 @@ class _GameTracker:
             truncated=self.truncated,
             would_resign=would,
             false_resign=would & (resigner_result >= 0),
+            final_ownership=self.ownership,
+            final_score=self.score,
             stats={
                 "wall_seconds": wall,
                 "eval_seconds": eval_seconds,
@@ -382,51 +414,8 @@ class _GameTracker:
         )
 
 
-def to_game_records(batch: SelfPlayBatch, generation: int) -> list[GameRecord]:
-    """One replay `GameRecord` per game; cheap-search plies get policy_weight 0."""
-    records = []
-    for g in range(batch.num_games):
-        rows = batch.game == g
-        records.append(
-            GameRecord(
-                obs=batch.obs[rows],
-                mask=batch.mask[rows],
-                policy=batch.policy[rows],
-                root_value=batch.root_value[rows],
-                player=batch.to_play[rows],
-                final_value=float(batch.final_value[g]),
-                final_player=int(batch.final_player[g]),
-                generation=generation,
-                truncated=bool(batch.truncated[g]),
-                policy_weight=batch.full_search[rows].astype(np.float32),
-            )
-        )
-    return records
-
-
-def write_shard(
-    path: Path, batch: SelfPlayBatch, generation: int, first_game_id: int, domain: Domain
-) -> Path:
-    """Write a round's games as one replay shard at `path` (atomic, never overwrites).
-
-    Game ids are ``first_game_id + g``: deterministic, so a redone round writes the
-    same shard.
-    """
-    ids = first_game_id + np.arange(batch.num_games, dtype=np.int64)
-    arrays = pack_games(to_game_records(batch, generation), ids)
-    meta = {
-        "domain": domain.name,
-        "obs_shape": list(domain.obs_shape),
-        "num_actions": domain.num_actions,
-    }
-    return write_shard_arrays(path, arrays, meta)
-
-
 __all__ = [
     "SelfPlayBatch",
     "SelfPlayWorker",
     "TimedEvaluator",
-    "choose_moves",
-    "to_game_records",
-    "write_shard",
 ]

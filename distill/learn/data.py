@@ -55,7 +55,7 @@ class ReplayDataModule(pl.LightningDataModule):
     """Train batches from the newest `window_positions` positions under `root`.
 
     Args:
-        root: replay directory (shards written by `distill.replay.ShardWriter`).
+        root: replay directory (shards written by `distill.replay.write_shard`).
         action_perms, cell_perms: the domain's symmetries (`Domain.action_perms`,
             `Domain.cell_perms`) for augmentation; None = no augmentation.
         window_positions: how many of the most recent positions to train on.

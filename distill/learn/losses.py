@@ -10,13 +10,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-#: Logit given to illegal actions before the softmax (finite: no NaN if a row is all illegal).
-ILLEGAL_LOGIT = -1e9
+from distill.logits import ILLEGAL_LOGIT
 
 
 def masked_log_softmax(logits: Tensor, mask: Tensor) -> Tensor:
     """log-probabilities [B, A] over the legal actions (mask bool[B, A], True = legal);
-    illegal entries are ~ -1e9."""
+    illegal entries are ~ `ILLEGAL_LOGIT`."""
     return logits.masked_fill(~mask, ILLEGAL_LOGIT).log_softmax(dim=-1)
 
 
@@ -64,6 +63,21 @@ def short_term_loss(prediction: Tensor, target: Tensor) -> Tensor:
     return F.mse_loss(prediction.float(), target.float())
 
 
-def ownership_loss(prediction: Tensor, target: Tensor) -> Tensor:
-    """Mean squared error of ownership [B, H, W] in [-1, 1] (off-board cells are 0 in both)."""
-    return F.mse_loss(prediction.float(), target.float())
+def ownership_loss(prediction: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
+    """Mean squared error of ownership [B, H, W] in [-1, 1] over the cells of each row, then
+    the (weighted) mean over rows; weight float[B] or None (0 for games that did not end,
+    `distill.replay.buffer`). Off-board cells are 0 in both."""
+    per_row = (prediction.float() - target.float()).square().flatten(1).mean(dim=1)
+    return weighted_mean(per_row, weight)
+
+
+def score_loss(
+    prediction: Tensor, target: Tensor, scale: float, weight: Tensor | None = None
+) -> Tensor:
+    """Huber loss (delta 1) of the score margin [B] in points, both divided by `scale`
+    (e.g. the board's cells, so a whole-board margin is about 1: quadratic for ordinary
+    errors, linear for the occasional huge margin of a massacre), then the (weighted) mean
+    over rows; weight float[B] or None."""
+    error = (prediction.float() - target.float()) / scale
+    per_row = F.huber_loss(error, torch.zeros_like(error), reduction="none", delta=1.0)
+    return weighted_mean(per_row, weight)

@@ -1,32 +1,39 @@
 """`DistillModule`: the learner as an explicit system (network + loss weights + optimizer).
 
 The network is a separate `nn.Module` (`distill.nets`); the losses are plain
-functions (`distill.learn.losses`). A batch is a dict of tensors as produced by
-`distill.learn.data.ReplayDataModule`:
+functions (`distill.learn.losses`); the weights, optimizer and schedule come from the
+recipe's ``learner`` section (`distill.recipe.LearnerSection`). A batch is a dict of
+tensors as produced by `distill.learn.data.ReplayDataModule`:
 
     obs float32[B, C, H, W], mask bool[B, A], policy float32[B, A],
     policy_weight float32[B], value_target float32[B], short_term float32[B, K],
-    ownership float32[B, H, W] (optional)
+    ownership float32[B, H, W], score float32[B], final_weight float32[B] (the last
+    three where the domain offers ownership / a final score)
 
 One module lives across generations: each `fit_generation` makes a fresh Trainer,
 and the module carries the optimizer state and the step count (for the LR
-schedule) from one fit to the next (and into checkpoints).
+schedule) from one fit to the next (and into checkpoints); docs/design.md says why.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
 
 from distill.errors import ConfigError
-from distill.learn.losses import ownership_loss, policy_loss, short_term_loss, value_loss
-from distill.nets.model import OWNERSHIP, POLICY, SHORT_TERM, VALUE, WDL
-
-Schedule = Literal["constant", "cosine"]
+from distill.learn.losses import (
+    ownership_loss,
+    policy_loss,
+    score_loss,
+    short_term_loss,
+    value_loss,
+)
+from distill.nets.model import OWNERSHIP, POLICY, SCORE, SHORT_TERM, VALUE, WDL
+from distill.recipe import LearnerSection, Schedule
 
 
 def lr_factor(
@@ -51,54 +58,36 @@ class DistillModule(pl.LightningModule):
     """Policy/value distillation of search targets into `net`.
 
     Loss = policy_weight * CE(policy) + value_weight * value loss
-           + aux_weight * (short-term value MSE + ownership MSE, where the net has them).
+           + aux_weight * (short-term value MSE + ownership MSE)
+           + score_weight * score Huber, each auxiliary term where the net has the head
+           and the batch the target.
 
     Args:
         net: network returning the dict documented in `distill.nets.model`.
-        policy_weight, value_weight, aux_weight: loss weights (>= 0).
-        optimizer: "adamw" (decoupled weight decay; Loshchilov & Hutter 2019) or
-            "sgd" (Nesterov momentum, as AlphaZero/KataGo).
-        lr: base learning rate. weight_decay: on conv/linear weights only (not norms,
-            biases or embeddings). momentum: SGD momentum (or AdamW beta1).
-        schedule, warmup_steps, total_steps, min_lr_ratio: see `lr_factor`; steps
-            count across generations.
+        config: the recipe's ``learner`` section: loss weights, optimizer ("adamw",
+            decoupled weight decay, Loshchilov & Hutter 2019, or "sgd" with Nesterov
+            momentum as AlphaZero/KataGo; weight decay on conv/linear weights only, not
+            norms, biases or embeddings; ``momentum`` is SGD's momentum or AdamW's
+            beta1) and the LR schedule (`lr_factor`).
+        total_steps: optimizer steps of the whole run, the cosine schedule's length
+            (`distill.recipe.derive`); None = one generation's steps. Steps count across
+            generations.
     """
 
     def __init__(
         self,
         net: nn.Module,
+        config: LearnerSection | None = None,
         *,
-        policy_weight: float = 1.0,
-        value_weight: float = 1.0,
-        aux_weight: float = 0.25,
-        optimizer: Literal["adamw", "sgd"] = "adamw",
-        lr: float = 1e-3,
-        weight_decay: float = 1e-4,
-        momentum: float = 0.9,
-        schedule: Schedule = "cosine",
-        warmup_steps: int = 0,
-        total_steps: int = 100_000,
-        min_lr_ratio: float = 0.1,
+        total_steps: int | None = None,
     ) -> None:
         super().__init__()
-        if min(policy_weight, value_weight, aux_weight, weight_decay) < 0 or lr <= 0:
-            raise ConfigError("loss weights and weight_decay must be >= 0 and lr > 0")
-        if optimizer not in ("adamw", "sgd"):
-            raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {optimizer!r}")
+        self.config = config = config or LearnerSection()
+        if config.optimizer not in ("adamw", "sgd"):
+            raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {config.optimizer!r}")
         self.net = net
-        self.policy_weight, self.value_weight, self.aux_weight = (
-            policy_weight,
-            value_weight,
-            aux_weight,
-        )
-        self.optimizer_name, self.lr = optimizer, lr
-        self.weight_decay, self.momentum = weight_decay, momentum
-        self.schedule: Schedule = schedule
-        self.warmup_steps, self.total_steps, self.min_lr_ratio = (
-            warmup_steps,
-            total_steps,
-            min_lr_ratio,
-        )
+        steps = config.steps_per_generation if total_steps is None else total_steps
+        self.total_steps = max(int(steps), 1)
         #: optimizer steps taken over all fits (drives the LR schedule; checkpointed).
         self.steps_done = 0
         #: optimizer state carried between fits (and into checkpoints); None before the first.
@@ -123,14 +112,18 @@ class DistillModule(pl.LightningModule):
         if SHORT_TERM in out:
             losses["short_term"] = short_term_loss(out[SHORT_TERM], batch["short_term"])
             aux = aux + losses["short_term"]
+        final_weight = batch.get("final_weight")
         if OWNERSHIP in out and "ownership" in batch:
-            losses["ownership"] = ownership_loss(out[OWNERSHIP], batch["ownership"])
+            losses["ownership"] = ownership_loss(out[OWNERSHIP], batch["ownership"], final_weight)
             aux = aux + losses["ownership"]
-        losses["loss"] = (
-            self.policy_weight * losses["policy"]
-            + self.value_weight * losses["value"]
-            + self.aux_weight * aux
-        )
+        c = self.config
+        total = c.policy_weight * losses["policy"] + c.value_weight * losses["value"]
+        total = total + c.aux_weight * aux
+        if SCORE in out and "score" in batch:
+            cells = float(batch["obs"].shape[-2] * batch["obs"].shape[-1])
+            losses["score"] = score_loss(out[SCORE], batch["score"], cells, final_weight)
+            total = total + c.score_weight * losses["score"]
+        losses["loss"] = total
         return losses
 
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
@@ -150,10 +143,10 @@ class DistillModule(pl.LightningModule):
     def current_lr_factor(self, step: int) -> float:
         return lr_factor(
             step,
-            schedule=self.schedule,
-            warmup_steps=self.warmup_steps,
+            schedule=self.config.schedule,
+            warmup_steps=self.config.warmup_steps,
             total_steps=self.total_steps,
-            min_ratio=self.min_lr_ratio,
+            min_ratio=self.config.min_lr_ratio,
         )
 
     def _param_groups(self) -> list[dict[str, Any]]:
@@ -165,17 +158,26 @@ class DistillModule(pl.LightningModule):
             is_weight = param.ndim > 1 and not name.endswith((".row", ".col"))
             (decay if is_weight else no_decay).append(param)
         return [
-            {"params": decay, "weight_decay": self.weight_decay},
+            {"params": decay, "weight_decay": self.config.weight_decay},
             {"params": no_decay, "weight_decay": 0.0},
         ]
 
     def configure_optimizers(self) -> Any:
-        groups = self._param_groups()
+        """The optimizer, resumed from the previous fit's state (if any), and the LR schedule.
+
+        Lightning calls this after moving the net to its device, so the carried state
+        loads onto the right device. It is loaded before the scheduler is made: the
+        scheduler keeps the base rate the state records (``initial_lr``) and sets this
+        step's rate from `lr_factor`, continuing the schedule where the last fit ended.
+        """
+        c, groups = self.config, self._param_groups()
         opt: torch.optim.Optimizer
-        if self.optimizer_name == "sgd":
-            opt = torch.optim.SGD(groups, lr=self.lr, momentum=self.momentum, nesterov=True)
+        if c.optimizer == "sgd":
+            opt = torch.optim.SGD(groups, lr=c.lr, momentum=c.momentum, nesterov=True)
         else:
-            opt = torch.optim.AdamW(groups, lr=self.lr, betas=(self.momentum, 0.999))
+            opt = torch.optim.AdamW(groups, lr=c.lr, betas=(c.momentum, 0.999))
+        if self.optimizer_state is not None:
+            opt.load_state_dict(self.optimizer_state)
         self._step_offset = self.steps_done
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: self.current_lr_factor(self._step_offset + s)
@@ -185,13 +187,6 @@ class DistillModule(pl.LightningModule):
     def on_train_start(self) -> None:
         self.net.train()  # evaluation between generations may have left it in eval mode
         self._sums, self._count = {}, 0
-        if self.optimizer_state is None:
-            return
-        opt = self.trainer.optimizers[0]
-        opt.load_state_dict(self.optimizer_state)
-        factor = self.current_lr_factor(self.steps_done)
-        for group in opt.param_groups:  # the loaded state holds the previous fit's lr
-            group["lr"] = group.get("initial_lr", self.lr) * factor
 
     def on_train_end(self) -> None:
         self.optimizer_state = self.trainer.optimizers[0].state_dict()

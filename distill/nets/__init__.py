@@ -9,10 +9,10 @@ to move), plus optional auxiliary outputs; see `distill.nets.model`.
 from __future__ import annotations
 
 from distill.nets.config import HeadsConfig, NetConfig, ResNetConfig, TransformerConfig
-from distill.nets.heads import OFF_BOARD_LOGIT
 from distill.nets.model import (
     OWNERSHIP,
     POLICY,
+    SCORE,
     SHORT_TERM,
     VALUE,
     WDL,
@@ -23,9 +23,9 @@ from distill.nets.model import (
 )
 
 __all__ = [
-    "OFF_BOARD_LOGIT",
     "OWNERSHIP",
     "POLICY",
+    "SCORE",
     "SHORT_TERM",
     "VALUE",
     "WDL",

@@ -81,7 +81,12 @@ class HeadsConfig:
     """Horizons h (in moves) of auxiliary short-term value outputs (KataGo-style); the
     targets come from `distill.credit.multi_horizon_targets` with the same horizons."""
     ownership: bool = False
-    """Add a per-cell ownership head (tanh, +1 = the player to move owns the cell; Go)."""
+    """Add a per-cell ownership head (tanh, +1 = the player to move owns the cell; Go).
+    Trained where the domain offers `Domain.ownership` (self-play records it)."""
+    score: bool = False
+    """Add a score head: the expected final score margin for the player to move, in
+    points (a scalar belief; Wu 2019, arXiv:1902.10565, sec. 4.1, has a distribution).
+    Trained where the domain offers `Domain.final_score`."""
 
     def __post_init__(self) -> None:
         if min(self.policy_channels, self.value_channels, self.value_hidden) < 1:

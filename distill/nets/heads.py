@@ -7,7 +7,7 @@ Policy heads (choose with `HeadsConfig.policy`):
 
 * `SpatialPolicyHead`: logits [B, H*W + extra]; cell a = r*W + c gets a 1x1-conv
   logit, and the ``extra`` global actions (Go's pass) come from pooled features
-  (KataGo's pass logit; Wu 2019 Sec. 4.2). Off-board cells get `OFF_BOARD_LOGIT`.
+  (KataGo's pass logit; Wu 2019 Sec. 4.2). Off-board cells get `ILLEGAL_LOGIT`.
 * `ColumnPolicyHead`: logits [B, W]: features pooled over each column's rows (mean,
   max) and mapped per column, for games whose actions are columns (Connect Four).
 * `DensePolicyHead`: logits [B, A] from a linear layer over the flattened features:
@@ -20,10 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from distill.logits import ILLEGAL_LOGIT
 from distill.nets.layers import Norm, conv1x1, global_pool, kaiming_fan_in, relu_norm, row_pool
-
-#: Logit given to cells outside the board (finite so softmax of a row never becomes NaN).
-OFF_BOARD_LOGIT = -1e9
 
 
 class SpatialPolicyHead(nn.Module):
@@ -44,7 +42,7 @@ class SpatialPolicyHead(nn.Module):
         h = F.relu(h + self.pool_to_bias(pooled)[:, :, None, None])
         cells = self.cell_logit(h).flatten(1)  # [B, H*W]
         if mask is not None:
-            cells = cells.masked_fill(mask.flatten(1) == 0, OFF_BOARD_LOGIT)
+            cells = cells.masked_fill(mask.flatten(1) == 0, ILLEGAL_LOGIT)
         if self.global_logits is None:
             return cells
         return torch.cat([cells, self.global_logits(pooled)], dim=1)
@@ -65,7 +63,7 @@ class ColumnPolicyHead(nn.Module):
         columns = F.relu(self.mix(row_pool(h, mask)))  # [B, C', W]
         logits = self.column_logit(columns)[:, 0]
         if mask is not None:
-            logits = logits.masked_fill(mask.amax(dim=2)[:, 0] == 0, OFF_BOARD_LOGIT)
+            logits = logits.masked_fill(mask.amax(dim=2)[:, 0] == 0, ILLEGAL_LOGIT)
         return logits
 
 
@@ -86,11 +84,16 @@ class DensePolicyHead(nn.Module):
 
 
 class ValueHead(nn.Module):
-    """Pooled value head: {"value": [B], "wdl_logits": [B, 3]?, "short_term": [B, K]?}.
+    """Pooled value head: {"value": [B], "wdl_logits": [B, 3]?, "short_term": [B, K]?,
+    "score": [B]?}.
 
     ``value`` is in [-1, 1] for the player to move: tanh of one output (scalar mode)
     or P(win) - P(loss) of the win/draw/loss softmax (wdl mode; logits ordered
-    win, draw, loss). ``short_term`` are K tanh values, one per horizon.
+    win, draw, loss). ``short_term`` are K tanh values, one per horizon. ``score`` is
+    the final score margin for the player to move in points: one linear output
+    times the number of on-board cells, so the layer itself works in margin per
+    cell, of order 1 on every board size (KataGo's score mean, Wu 2019 sec. 4.1,
+    likewise feeds the value head's pooled features).
     """
 
     def __init__(
@@ -101,6 +104,7 @@ class ValueHead(nn.Module):
         wdl: bool,
         horizons: int,
         batch_norm: bool,
+        score: bool = False,
     ) -> None:
         super().__init__()
         self.wdl = wdl
@@ -110,6 +114,7 @@ class ValueHead(nn.Module):
         kaiming_fan_in(self.hidden)
         self.out = nn.Linear(hidden, 3 if wdl else 1)
         self.short_term = nn.Linear(hidden, horizons) if horizons else None
+        self.score = nn.Linear(hidden, 1) if score else None
 
     def forward(self, features: Tensor, mask: Tensor | None) -> dict[str, Tensor]:
         h = relu_norm(self.conv(features), self.norm, mask)
@@ -124,7 +129,16 @@ class ValueHead(nn.Module):
             result["value"] = torch.tanh(raw[:, 0])
         if self.short_term is not None:
             result["short_term"] = torch.tanh(self.short_term(hidden))
+        if self.score is not None:
+            result["score"] = self.score(hidden)[:, 0] * board_cells(features, mask)
         return result
+
+
+def board_cells(features: Tensor, mask: Tensor | None) -> Tensor:
+    """float[B]: on-board cells per sample (H*W without a mask)."""
+    if mask is None:
+        return features.new_full((features.shape[0],), float(features.shape[2] * features.shape[3]))
+    return mask.flatten(1).sum(dim=1).to(features.dtype)
 
 
 class OwnershipHead(nn.Module):

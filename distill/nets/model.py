@@ -12,6 +12,7 @@ key                   shape            meaning
 ``wdl_logits``        [B, 3]           win/draw/loss logits (``heads.value="wdl"``)
 ``short_term``        [B, K]           short-term values, one per horizon (optional)
 ``ownership``         [B, H, W]        ownership in [-1, 1] (optional, Go)
+``score``             [B]              final score margin in points (optional, Go)
 ====================  ===============  =============================================
 """
 
@@ -39,6 +40,7 @@ VALUE = "value"
 WDL = "wdl_logits"
 SHORT_TERM = "short_term"
 OWNERSHIP = "ownership"
+SCORE = "score"
 
 
 def resolve_policy_head(kind: str, board: tuple[int, int], num_actions: int) -> str:
@@ -94,6 +96,7 @@ class PolicyValueNet(nn.Module):
             heads.value == "wdl",
             len(heads.short_term_horizons),
             bn,
+            score=heads.score,
         )
         self.ownership = OwnershipHead(c) if heads.ownership else None
 

@@ -4,7 +4,9 @@
 builds a `ReplayWindow` from the newest ones. The window computes each game's
 value targets with `distill.credit` *when it is read*, from the raw fields the
 shards keep (root values, players, final value), so the value-target recipe
-(z, q, mix, λ; horizons) can change without regenerating data.
+(z, q, mix, λ; horizons) can change without regenerating data. Likewise a game's final
+ownership and score, stored once from player 0's view, become per-position targets from
+the view of each position's player to move.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from distill.replay.format import Arrays
 from distill.replay.shards import SHARD_SUFFIX, Shard, read_shard
 from distill.symmetry import apply_symmetry
 
-#: Per-position fields a window keeps (plus value_target, short_term, ownership if present).
+#: Per-position fields a window keeps (plus value_target, short_term and the final targets).
 WINDOW_FIELDS = (
     "obs",
     "mask",
@@ -37,6 +39,31 @@ WINDOW_FIELDS = (
     "game_of",
     "generation",
 )
+#: Final-state targets a window has when its shards do (see `_final_targets`).
+FINAL_FIELDS = ("ownership", "score", "final_weight")
+
+
+def _final_targets(shard: Shard) -> Arrays:
+    """Per-position ownership / score targets of a shard that has them (else {}).
+
+    ownership int8[N, H, W] and score float32[N] are the game's final ones seen by the
+    player to move at each position (+1 / positive = theirs); final_weight float32[N] is 1
+    where the game reached its end and 0 for resigned or move-capped games, whose last
+    position is no final result to learn ownership or score from (KataGo likewise trains
+    these heads only on games played out).
+    """
+    a = shard.arrays
+    game = np.repeat(np.arange(shard.num_games), a["game_length"])
+    sign = np.where(a["player"] == 0, 1, -1).astype(np.int8)
+    out: Arrays = {}
+    if "game_ownership" in a:
+        out["ownership"] = (a["game_ownership"][game] * sign[:, None, None]).astype(np.int8)
+    if "game_score" in a:
+        out["score"] = (a["game_score"][game] * sign).astype(np.float32)
+    if out:
+        ended = ~(a["game_resigned"] | a["game_truncated"])
+        out["final_weight"] = ended[game].astype(np.float32)
+    return out
 
 
 def _game_targets(
@@ -69,7 +96,8 @@ class ReplayWindow:
 
     ``arrays`` holds the shard position fields (`WINDOW_FIELDS`, obs still float16)
     plus ``value_target float32[N]``, ``short_term float32[N, K]`` and, when every
-    shard has it, ``ownership int8[N, H, W]``.
+    shard has them, the final targets ``ownership int8[N, H, W]``, ``score float32[N]``
+    (both from the view of the player to move) and ``final_weight float32[N]``.
     """
 
     arrays: Arrays
@@ -89,11 +117,12 @@ class ReplayWindow:
         """A uniform random batch (with replacement), each row under a random symmetry.
 
         Returns obs float32[B, C, H, W], mask bool[B, A], policy float32[B, A],
-        policy_weight, value_target float32[B], short_term float32[B, K] and
-        ownership float32[B, H, W] if present. Symmetry k is drawn uniformly from
-        the rows of ``action_perms``/``cell_perms`` (the domain's; None = no
-        augmentation): observation cells move by ``cell_perms[k]`` and policy and
-        mask entries by ``action_perms[k]`` (`distill.symmetry.apply_symmetry`).
+        policy_weight, value_target float32[B], short_term float32[B, K] and, where the
+        window has them, ownership float32[B, H, W], score float32[B] and final_weight
+        float32[B]. Symmetry k is drawn uniformly from the rows of
+        ``action_perms``/``cell_perms`` (the domain's; None = no augmentation):
+        observation and ownership cells move by ``cell_perms[k]``, policy and mask
+        entries by ``action_perms[k]`` (`distill.symmetry.apply_symmetry`).
         """
         if len(self) == 0:
             raise ShapeError("cannot sample from an empty replay window")
@@ -106,8 +135,9 @@ class ReplayWindow:
             "value_target": self.arrays["value_target"][rows],
             "short_term": self.arrays["short_term"][rows],
         }
-        if "ownership" in self.arrays:
-            batch["ownership"] = self.arrays["ownership"][rows].astype(np.float32)
+        for key in FINAL_FIELDS:
+            if key in self.arrays:
+                batch[key] = self.arrays[key][rows].astype(np.float32)
         if action_perms is None or cell_perms is None:
             return batch
         return augment(
@@ -188,12 +218,13 @@ def _concatenate(
     shards: list[Shard], config: ValueTargetSpec, horizons: tuple[float, ...], keep: int
 ) -> Arrays:
     parts: list[Arrays] = []
-    for shard in shards:
+    finals = [_final_targets(shard) for shard in shards]
+    shared = set.intersection(*(set(f) for f in finals)) if finals else set()
+    for shard, final in zip(shards, finals, strict=True):
         value, short = _game_targets(shard, config, horizons)
         part = {key: shard.arrays[key] for key in WINDOW_FIELDS}
         part["value_target"], part["short_term"] = value, short
-        if all("ownership" in s.arrays for s in shards):
-            part["ownership"] = shard.arrays["ownership"]
+        part.update({key: final[key] for key in shared})  # only targets every shard has
         parts.append(part)
     if not parts:
         return {"value_target": np.zeros(0, np.float32)}

@@ -65,10 +65,6 @@ class SearchConfig:
     """Each pending leaf below a child counts as one visit of value -virtual_loss for the
     player choosing that child (Chaslot et al. 2008, "Parallel Monte-Carlo Tree Search")."""
 
-    temperature: float = 1.0
-    """PUCT move choice: sample with probability proportional to N(a)^(1/temperature);
-    0 = most visited (ties: higher Q, then lower action). Gumbel ignores it."""
-
     reuse_tree: bool = True
     """Keep the chosen child's subtree between moves (`Searcher.advance`). With Gumbel, the
     kept root visits count toward the sequential-halving schedule (halving resumes where
@@ -90,7 +86,7 @@ class SearchConfig:
         for name in ("c_base", "dirichlet_alpha", "gumbel_c_scale"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"SearchConfig.{name} must be > 0, got {getattr(self, name)}")
-        for name in ("c_init", "fpu_reduction", "gumbel_c_visit", "virtual_loss", "temperature"):
+        for name in ("c_init", "fpu_reduction", "gumbel_c_visit", "virtual_loss"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"SearchConfig.{name} must be >= 0, got {getattr(self, name)}")
         if not 0.0 <= self.dirichlet_fraction <= 1.0:
@@ -126,8 +122,9 @@ class SearchResult:
         q_values: float32[B, A], mean value of each child for the root player; unvisited legal
             actions hold the completed value v_mix (Danihelka et al. eq. 33), illegal ones 0.
         prior: float32[B, A], the evaluator's prior at the root, before noise.
-        action: int64[B], the move to play (temperature sampling or argmax for PUCT, the
-            Gumbel sequential-halving winner for Gumbel).
+        action: int64[B], the move to play: for PUCT sampled at the `Searcher.run`
+            temperature or, at temperature 0, the most visited action; for Gumbel the
+            sequential-halving winner.
     """
 
     visit_counts: np.ndarray

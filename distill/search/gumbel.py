@@ -20,9 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from distill.logits import ILLEGAL_LOGIT
 from distill.search.tree import ROOT, Params, Tree
-
-LOG_FLOOR = -1e9  # logit of a legal action whose prior underflowed to 0
 
 
 def considered_visit_table(max_considered: int, num_simulations: int) -> np.ndarray:
@@ -115,7 +114,7 @@ def logits_of(prior: np.ndarray, legal: np.ndarray) -> np.ndarray:
     out = np.full(prior.shape[0], -np.inf)
     for a in range(prior.shape[0]):
         if legal[a]:
-            out[a] = math.log(prior[a]) if prior[a] > 0.0 else LOG_FLOOR
+            out[a] = math.log(prior[a]) if prior[a] > 0.0 else ILLEGAL_LOGIT
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from distill.logits import ILLEGAL_LOGIT
 from distill.search.gumbel import completed_q, final_action, improved_policy
 from distill.search.steps import node_mean_value
 from distill.search.tree import ROOT, Params, Tree
@@ -45,7 +46,7 @@ def gumbel_root(
         legal = tree.legal[b, ROOT]
         with np.errstate(divide="ignore"):
             scores = np.where(legal, gumbel[b] + np.log(tree.children_prior[b, ROOT]), -np.inf)
-        scores = np.where(legal & np.isneginf(scores), -1e9, scores)  # underflowed priors
+        scores = np.where(legal & np.isneginf(scores), ILLEGAL_LOGIT, scores)  # underflowed priors
         m = min(num_considered, int(legal.sum()))
         order = np.argsort(-scores, kind="stable")
         tree.root_considered[b, order[:m]] = True
@@ -107,18 +108,31 @@ def improved_value(policy: np.ndarray, q_hat: np.ndarray, legal: np.ndarray) -> 
 
 
 def choose_by_visits(
-    visit_counts: np.ndarray, q_values: np.ndarray, temperature: float, rng: np.random.Generator
+    visit_counts: np.ndarray,
+    q_values: np.ndarray,
+    temperature: np.ndarray,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """int64[B]: sample a ~ N(a)^(1/temperature) (AlphaZero), or with temperature 0 the most
-    visited action (ties: higher Q, then lower index). Consumes the rng only if sampling."""
-    if temperature == 0.0:
-        key = visit_counts.astype(np.float64) * 4.0 + (q_values + 1.0)  # q in [-1, 1] < 4
-        return np.argmax(key, axis=1).astype(np.int64)
+    """int64[B]: the move of each row from its root visit counts N(a) (int32[B, A]).
+
+    temperature: float64[B], >= 0. Where it is > 0 the move is sampled with probability
+    ∝ N(a)^(1/temperature) (AlphaZero, Silver et al. 2017, "Self-play"); where it is 0
+    (or no action was visited) the most visited action is played, ties broken by higher
+    Q (q_values float32[B, A]), then lower index. The one move choice of every PUCT
+    search: self-play's opening moves, arena players, analysis. Consumes one uniform
+    draw per sampled row, in row order (none if no row samples).
+    """
+    key = visit_counts.astype(np.float64) * 4.0 + (q_values + 1.0)  # q in [-1, 1] < 4
+    moves = np.argmax(key, axis=1).astype(np.int64)
     counts = visit_counts.astype(np.float64)
-    counts /= np.maximum(counts.max(axis=1, keepdims=True), 1.0)  # avoid overflow of N^(1/T)
-    weights = counts ** (1.0 / temperature)
+    rows = np.flatnonzero((temperature > 0.0) & (counts.max(axis=1) > 0))
+    if rows.size == 0:
+        return moves
+    counts = counts[rows] / counts[rows].max(axis=1, keepdims=True)  # no overflow of N^(1/T)
+    weights = counts ** (1.0 / temperature[rows, None])
     weights /= weights.sum(axis=1, keepdims=True)
-    uniform = np.asarray(rng.random(counts.shape[0]))
+    uniform = np.asarray(rng.random(rows.size))
     picks = (np.cumsum(weights, axis=1) < uniform[:, None]).sum(axis=1)
     last_positive = counts.shape[1] - 1 - np.argmax(weights[:, ::-1] > 0, axis=1)
-    return np.minimum(picks, last_positive).astype(np.int64)  # guards cumsum rounding below 1
+    moves[rows] = np.minimum(picks, last_positive)  # guards cumsum rounding below 1
+    return moves

@@ -121,14 +121,20 @@ class Searcher:
         *,
         num_simulations: int | None = None,
         add_noise: bool = True,
+        temperature: float | np.ndarray = 0.0,
     ) -> SearchResult:
         """Search from store[idx[b]] for each game b (idx: int64[B]); consumes `rng`.
 
         add_noise: Dirichlet noise at the root (PUCT) or Gumbel noise (Gumbel; without it the
         considered actions are the top-m of the prior). A tree kept by `advance` is reused
         when its root is the searched position (kernel tier: compared state by state).
+        temperature: float or float[B] (per game), >= 0: how PUCT picks `SearchResult.action`
+        (`distill.search.root.choose_by_visits`; 0 = the most visited action). Gumbel plays
+        its sequential-halving winner whatever the temperature (the Gumbel draw is the
+        sample; without noise it is the best considered action).
         """
         sims = self._check_run(store, idx, rng, num_simulations)
+        temperatures = self._check_temperature(temperature)
         index = as_index(idx)
         self._sync_roots(store, index, sims)
         run_seed = np.uint64(rng.integers(0, 2**63))
@@ -151,7 +157,7 @@ class Searcher:
         else:
             self._simulate(sims, schedules, run_seed)
         self._reusable[:] = True
-        return self._result(rng)
+        return self._result(rng, temperatures)
 
     def advance(self, actions: Any) -> None:
         """Tree reuse: make each root's child for actions[b] (int64[B]) the new root, keeping
@@ -204,6 +210,18 @@ class Searcher:
                 f"b in {np.flatnonzero(done).tolist()}"
             )
         return int(sims)
+
+    def _check_temperature(self, temperature: float | np.ndarray) -> np.ndarray:
+        """float64[B]: the per-game temperatures, or ConfigError naming the bad value."""
+        try:
+            temps = np.broadcast_to(np.asarray(temperature, dtype=np.float64), (self.batch_size,))
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"temperature must be a float or float[{self.batch_size}], got {temperature!r}"
+            ) from None
+        if not np.all(np.isfinite(temps) & (temps >= 0.0)):
+            raise ConfigError(f"temperature must be finite and >= 0, got {temperature!r}")
+        return temps
 
     def _sync_roots(self, store: Any, index: np.ndarray, sims: int) -> None:
         """Keep trees whose root is the searched position and that have room; reset others."""
@@ -331,7 +349,7 @@ class Searcher:
             )
         return logits, value
 
-    def _result(self, rng: np.random.Generator) -> SearchResult:
+    def _result(self, rng: np.random.Generator, temperature: np.ndarray) -> SearchResult:
         batch, num_actions = self.batch_size, self.domain.num_actions
         visit_counts = np.zeros((batch, num_actions), np.int32)
         q_values = np.zeros((batch, num_actions), np.float32)
@@ -340,7 +358,7 @@ class Searcher:
         action = np.zeros(batch, np.int64)
         root_statistics(self.tree, self.params, visit_counts, q_values, policy, root_value, action)
         if self.config.algorithm != "gumbel":
-            action = choose_by_visits(visit_counts, q_values, self.config.temperature, rng)
+            action = choose_by_visits(visit_counts, q_values, temperature, rng)
         prior = self.tree.children_prior[:, ROOT].copy()
         return SearchResult(
             visit_counts=visit_counts,
