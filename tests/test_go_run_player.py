@@ -30,7 +30,8 @@ seed: 0
 domain: {id: go, kwargs: {size: 5, komi: 7.5}}
 network:
   resnet: {channels: 8, blocks: 1, global_pool_every: 0}
-  heads: {policy: dense, policy_channels: 4, value_channels: 4, value_hidden: 8}
+  heads: {policy: dense, policy_channels: 4, value_channels: 4, value_hidden: 8,
+          ownership: true, score: true}
 search: {algorithm: puct, num_simulations: 8}
 selfplay: {games_per_generation: 4, concurrent_games: 4, temperature_moves: 2}
 learner: {steps_per_generation: 2, batch_size: 16}
@@ -79,9 +80,10 @@ def test_gtp_transcript_with_a_run_player(run_dir: Path) -> None:
     for reply, kata in ((replies[7], False), (replies[8], True)):
         lines = reply.split("\n")
         assert len(lines) >= 2 and all(line.startswith("info move ") for line in lines[1:])
-        has_aux = hasattr(engine.player.evaluator, "auxiliary")  # type: ignore[attr-defined]
-        assert ("scoreMean" in reply) == (kata and has_aux)
-        assert ("winrate 0." in reply) == kata
+        # the run's net has score and ownership heads: KataGo's fields come from them
+        assert ("scoreMean" in reply) == kata and ("winrate 0." in reply) == kata
+        if kata:
+            assert all(len(line.split(" ownership ")[1].split()) == 25 for line in lines[1:])
     for reply in (replies[9], replies[11]):
         assert re.fullmatch(r"=1[02] ([A-E][1-5]|pass|resign)", reply), reply
     assert replies[10] == "=11"

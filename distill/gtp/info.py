@@ -89,7 +89,10 @@ class NetExtras:
         assert self.auxiliary is not None
         domain = self.position.domain
         store, idx = stack_positions(domain, positions)
-        return dict(self.auxiliary(domain.encode(store, idx)))
+        outputs = dict(self.auxiliary(domain.encode(store, idx)))
+        if not outputs:  # a net without score and ownership heads: stop asking
+            self.auxiliary = None
+        return outputs
 
 
 def _final_lead(position: Position, player: int) -> float | None:
