@@ -77,7 +77,9 @@ def test_amaf_prior_uses_the_same_playouts_and_stays_bounded() -> None:
     position = Position(go).play_all(["D4", "C3", "E3"])
     store, idx = position.store, np.array([0, 0])
     seeds = np.array([11, 12], dtype=np.uint64)
-    plain = LightRolloutEvaluator(go, num_rollouts=4).evaluate_states(store, idx, seeds)
+    plain = LightRolloutEvaluator(go, num_rollouts=4, prior="heuristic").evaluate_states(
+        store, idx, seeds
+    )
     amaf = LightRolloutEvaluator(go, num_rollouts=4, prior="amaf").evaluate_states(
         store, idx, seeds
     )

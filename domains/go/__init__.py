@@ -227,15 +227,15 @@ def _light_rollouts(
     domain: Domain,
     *,
     num_rollouts: int = 1,
-    prior: str = "heuristic",
+    prior: str = "amaf",
     tactics: str = "1",
     score: str | float = "0",
 ) -> Any:
     """Network-free players' evaluator: light playouts (`rollouts.LightRolloutEvaluator`).
 
-    prior: ``heuristic`` or ``uniform``; tactics: ``1`` (capture/escape around the last
-    move, no self-atari) or ``0``; score: share of the score margin in a playout's value,
-    in [0, 1). ConfigError on another value.
+    prior: ``amaf`` (default), ``heuristic`` or ``uniform``; tactics: ``1``
+    (capture/escape around the last move, no self-atari) or ``0``; score: share of the
+    score margin in a playout's value, in [0, 1). ConfigError on another value.
     """
     from .rollouts import LightRolloutEvaluator
 

@@ -17,12 +17,13 @@ Eye (the usual playout definition): an empty point whose on-board orthogonal
 neighbours are all the mover's stones, and whose diagonal neighbours hold at most
 one opponent stone (none when the point is on the edge or in a corner).
 
-`LightRolloutEvaluator` is a `distill.search.StateEvaluator`: a hand-made prior
-(`prior_logits`, or uniform) and the mean playout outcome from the leaf's
-player-to-move perspective (+1 win, -1 loss, 0 jigo). Each leaf's playouts use its
-own seed (splitmix64), so a search is reproducible for a given rng. The prior gets a
-tiny seeded jitter (`TIE_JITTER`) so that moves of equal prior are not explored in
-board order (PUCT's argmax takes the first of equal scores).
+`LightRolloutEvaluator` is a `distill.search.StateEvaluator`: a prior (by default the
+hand-made `prior_logits` plus the all-moves-as-first values of the leaf's own playouts,
+`batch_amaf_rollouts`; or the hand-made part alone, or uniform) and the mean playout
+outcome from the leaf's player-to-move perspective (+1 win, -1 loss, 0 jigo). Each
+leaf's playouts use its own seed (splitmix64), so a search is reproducible for a given
+rng. The prior gets a tiny seeded jitter (`TIE_JITTER`) so that moves of equal prior
+are not explored in board order (PUCT's argmax takes the first of equal scores).
 """
 
 from __future__ import annotations
@@ -451,7 +452,7 @@ class LightRolloutEvaluator:
         self,
         domain: Domain,
         num_rollouts: int = 1,
-        prior: str = "heuristic",
+        prior: str = "amaf",
         tactics: bool = True,
         score_weight: float = 0.0,
     ) -> None:
