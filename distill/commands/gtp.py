@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--player",
         default="mcts",
-        help="player spec: random | mcts[:sims=N,...] | gnugo[:level=N] | "
-        "gtp:COMMAND (default mcts)",
+        help="player spec: random | mcts[:sims=N,...] | run:RUN_DIR[,sims=N] | "
+        "gnugo[:level=N] | gtp:COMMAND (default mcts)",
     )
     parser.add_argument(
         "--simulations",
