@@ -30,11 +30,12 @@ VERBS: dict[str, tuple[str, str]] = {
     "ladder": ("ladder", "play a Go run's agent against GNU Go levels etc.; win rates and Elo"),
     "match": ("match", "play N games between two players (distill or GTP engines)"),
     "play": ("play", "play against an agent in the terminal"),
+    "recipes": ("recipes", "list the built-in recipes (distill train NAME runs one)"),
     "report": ("report", "write plots (Elo, error rates, losses, throughput) for a run"),
     "search": ("search", "run a search from a position and print its statistics"),
     "solve": ("solve", "exact scores of every move of a position (tictactoe, connect4)"),
     "teacher": ("teacher", "SGF games of a teacher program (GNU Go) to warm-start a net"),
-    "train": ("train", "run a recipe (or --resume a run directory)"),
+    "train": ("train", "run a recipe: a built-in name or a YAML file (or --resume a run)"),
 }
 
 

@@ -6,7 +6,8 @@ A config is a frozen dataclass whose fields are typed with: ``int``, ``float``,
 
 - an unknown key is an error naming the key, where it is, and the allowed keys;
 - a wrong type is an error naming the field (``search.num_simulations``), the
-  expected type and the value found;
+  expected type and the value found; a number field accepts a YAML 1.2 float such as
+  ``3e-3``, which PyYAML (YAML 1.1) reads as a string;
 - a ``Literal`` value outside its set names the allowed values;
 - a dataclass ``__post_init__`` may raise ``ValueError`` for cross-field checks;
   the message is reported against the config's path.
@@ -20,6 +21,7 @@ before validation, so they are checked the same way.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -31,6 +33,10 @@ import yaml
 from distill.errors import ConfigError
 
 T = TypeVar("T")
+
+#: A YAML 1.2 core-schema float with an exponent (``3e-3``, ``1.0e5``): PyYAML implements
+#: YAML 1.1, whose floats need a dot and a signed exponent, and reads these as strings.
+_YAML12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -208,6 +214,8 @@ def _convert_scalar(tp: Any, value: Any, path: str) -> Any:
     if tp is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str) and _YAML12_FLOAT.fullmatch(value.strip()):
+            return float(value)  # `3e-3`: a float in YAML 1.2, a string to PyYAML (YAML 1.1)
         raise ConfigError(f"{path}: expected a number, got {_show(value)}")
     if tp is str:
         if isinstance(value, str):

@@ -6,17 +6,27 @@ a temporary file in the target's directory, is flushed and fsynced, then gets th
 target's name by one atomic rename (or hard link, when the target must not be
 overwritten), and the directory is fsynced. A crash leaves at most a stray
 ``.tmp`` file, never half a file under the real name.
+
+Test hook: with ``$DISTILL_TEST_KILL_AT`` set to ``POINT:GLOB:N`` the process kills
+itself with SIGKILL the N-th time one of its writes to a file whose name matches GLOB
+reaches POINT: ``unnamed`` (the data is fsynced under the temporary name, the rename
+has not happened) or ``written`` (the file has its name). `tests/test_resume.py` uses it
+to kill ``distill train`` at known steps instead of on a timer.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import signal
 import tempfile
 from pathlib import Path
 
 from distill.errors import DistillError
 
 TMP_SUFFIX = ".tmp"
+KILL_ENV = "DISTILL_TEST_KILL_AT"
+_kills_seen: dict[str, int] = {}
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read the process umask (os.umask can only be read by setting it)
 
@@ -41,6 +51,7 @@ def atomic_write(
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        _kill_point("unnamed", target)
         if overwrite:
             os.replace(tmp, target)
         else:
@@ -48,7 +59,22 @@ def atomic_write(
     finally:
         Path(tmp).unlink(missing_ok=True)
     _fsync_dir(target.parent)
+    _kill_point("written", target)
     return target
+
+
+def _kill_point(point: str, target: Path) -> None:
+    """The test hook of the module docstring: SIGKILL at the N-th matching write."""
+    spec = os.environ.get(KILL_ENV)
+    if not spec:
+        return
+    wanted, pattern, count = spec.split(":", 2)
+    if wanted not in ("unnamed", "written") or not count.isdigit():
+        raise ValueError(f"{KILL_ENV}={spec!r}: expected (unnamed|written):GLOB:N")
+    if wanted == point and fnmatch.fnmatch(target.name, pattern):
+        _kills_seen[spec] = _kills_seen.get(spec, 0) + 1
+        if _kills_seen[spec] == int(count):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _link_no_overwrite(tmp: Path, target: Path) -> None:
@@ -74,4 +100,4 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["TMP_SUFFIX", "atomic_write"]
+__all__ = ["KILL_ENV", "TMP_SUFFIX", "atomic_write"]

@@ -19,6 +19,12 @@ edit in a called function from another file would keep stale machine code: when
 a package's hash changes, `specialize` also deletes numba's cache files in that
 package's ``__pycache__`` (numba issue #6845).
 
+Before it specializes anything against a kernel module, `specialize` checks the
+module's six kernels (`check_kernels`): each must exist, be ``@njit``, take the
+arguments distill passes and compile for their types, so a wrong kernel is one
+`DistillError` naming the kernel and the signature expected, not a page of numba
+typing errors from inside a template.
+
 Cache directory: ``$DISTILL_CACHE_DIR`` or ``$XDG_CACHE_HOME/distill`` or
 ``~/.cache/distill``.
 """
@@ -35,10 +41,24 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+from distill.errors import DistillError
 
 _MARKER = re.compile(r"^from distill\._kernel_stubs import [^\n]*# DOMAIN[ \t]*$", re.M)
 _KERNEL_NAMES = "encode, legal, reset, step, terminal, to_play"
 _LOADED: dict[tuple[str, str], ModuleType] = {}
+_CHECKED: set[str] = set()
+
+#: The per-state kernels of `distill.domain.KernelDomain`, as distill calls them.
+KERNEL_SIGNATURES: dict[str, str] = {
+    "reset": "reset(state: int64[state_size], params: float64[P]) -> None",
+    "step": "step(src: int64[state_size], dst: int64[state_size], action: int64) -> None",
+    "legal": "legal(state: int64[state_size], mask: bool[A]) -> int (the number of legal actions)",
+    "terminal": "terminal(state: int64[state_size]) -> (bool, float)",
+    "to_play": "to_play(state: int64[state_size]) -> int",
+    "encode": "encode(state: int64[state_size], out: float32[C, H, W]) -> None",
+}
 
 
 def cache_dir() -> Path:
@@ -121,6 +141,7 @@ def specialize(template_module: str, kernel_module: str) -> ModuleType:
     key = (template_module, kernel_module)
     if key in _LOADED:
         return _LOADED[key]
+    check_kernels(kernel_module)
     template = _source_of(template_module)
     if len(_MARKER.findall(template)) != 1:
         raise RuntimeError(f"{template_module} needs exactly one '# DOMAIN' kernel import line")
@@ -151,3 +172,94 @@ def _write_if_changed(directory: Path, name: str, source: str) -> Path:
     from distill.fileio import atomic_write
 
     return atomic_write(path, source)
+
+
+def check_kernels(kernel_module: str) -> None:
+    """Check that `kernel_module` defines the six kernels as distill calls them.
+
+    Each kernel must be an ``@njit`` function taking the arguments of
+    `KERNEL_SIGNATURES`, compile for the argument types the batched templates pass
+    (one C-contiguous row of the store, a ``bool[A]`` mask row, a ``float32[C, H, W]``
+    observation, an ``int64`` action), and ``legal``, ``terminal`` and ``to_play``
+    must return an integer, a (bool, number) pair and an integer. Compiling here
+    costs nothing extra: the templates reuse these compiled versions (or numba's
+    on-disk cache of them).
+
+    Raises:
+        DistillError: naming the kernel, the signature expected and what is wrong.
+    """
+    if kernel_module in _CHECKED:
+        return
+    try:
+        module = importlib.import_module(kernel_module)
+    except ImportError as exc:
+        raise DistillError(f"kernel module {kernel_module} cannot be imported: {exc}") from None
+    for name, arg_types in _kernel_arg_types().items():
+        _check_kernel(kernel_module, name, getattr(module, name, None), arg_types)
+    _CHECKED.add(kernel_module)
+
+
+def _kernel_arg_types() -> dict[str, tuple[Any, ...]]:
+    """numba types of each kernel's arguments, as `distill.kernels_batched` passes them."""
+    from numba import types
+
+    row = types.Array(types.int64, 1, "C")
+    return {
+        "reset": (row, types.Array(types.float64, 1, "C")),
+        "step": (row, row, types.int64),
+        "legal": (row, types.Array(types.boolean, 1, "C")),
+        "terminal": (row,),
+        "to_play": (row,),
+        "encode": (row, types.Array(types.float32, 3, "C")),
+    }
+
+
+def _check_kernel(module: str, name: str, kernel: Any, arg_types: tuple[Any, ...]) -> None:
+    expected = KERNEL_SIGNATURES[name]
+    where = f"kernel {module}.{name}"
+    if kernel is None:
+        raise DistillError(f"{where} is missing; a kernel module defines {expected}")
+    if not hasattr(kernel, "py_func") or not hasattr(kernel, "compile"):
+        raise DistillError(f"{where} is not an @njit function; expected @njit {expected}")
+    try:
+        takes = len(inspect.signature(kernel.py_func).parameters)
+    except (TypeError, ValueError):
+        takes = len(arg_types)
+    if takes != len(arg_types):
+        plural = "" if takes == 1 else "s"
+        raise DistillError(f"{where} takes {takes} argument{plural}; expected {expected}")
+    try:
+        kernel.compile(arg_types)
+    except Exception as exc:  # numba's TypingError and friends: keep the gist, drop the page
+        raise DistillError(f"{where} does not compile as {expected}: {_numba_gist(exc)}") from None
+    returned = kernel.overloads[arg_types].signature.return_type
+    problem = _return_problem(name, returned)
+    if problem:
+        raise DistillError(f"{where} returns {returned}; expected {expected} ({problem})")
+
+
+def _return_problem(name: str, returned: Any) -> str:
+    """Why `returned` (a numba type) is not what kernel `name` must return ('' if fine)."""
+    from numba import types
+
+    if name in ("legal", "to_play"):
+        return "" if isinstance(returned, types.Integer) else "an integer is needed"
+    if name == "terminal":
+        items: tuple[Any, ...] = tuple(getattr(returned, "types", ()))
+        pair = isinstance(returned, types.BaseTuple) and len(items) == 2
+        if pair and isinstance(items[0], types.Boolean) and isinstance(items[1], types.Number):
+            return ""
+        return "a pair (is over, value for the player to move) is needed"
+    return ""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _numba_gist(exc: Exception) -> str:
+    """The first lines of a numba compile error that say what is wrong, and where."""
+    lines = [ln.strip() for ln in _ANSI.sub("", str(exc)).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(("Failed in", "During:"))]
+    gist = " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines or [""])[0]
+    place = next((ln for ln in lines if ln.startswith("File ")), "")
+    return f"{gist} ({place.rstrip(':')})" if place else gist or type(exc).__name__

@@ -18,18 +18,8 @@ from rich.live import Live
 from rich.table import Table
 
 from distill.flywheel.run_dir import RunState
+from distill.metrics import ArenaMetrics, GenerationMetrics
 from distill.recipe import Recipe
-
-#: Metrics shown from the arena, in this order, when present.
-SHOWN_EVALUATION = (
-    "elo",
-    "vs_random_win",
-    "vs_oracle_loss",
-    "vs_previous_win",
-    "search_err_middle",
-    "policy_err_middle",
-    "perfect",
-)
 
 
 class Progress:
@@ -45,6 +35,7 @@ class Progress:
         self.fields: dict[str, str] = {}
         self.total_generations = 0
         self.perfect_check = False
+        self.arena_share: float | None = None
         self._live: Live | None = None
 
     # -- events ----------------------------------------------------------------------------
@@ -84,19 +75,21 @@ class Progress:
             self.fields["learner samples/s"] = f"{metrics.get('samples_per_s', 0.0):.0f}"
         self._refresh()
 
-    def evaluated(self, generation: int, metrics: dict[str, Any], state: RunState) -> None:
+    def evaluated(self, generation: int, metrics: GenerationMetrics, state: RunState) -> None:
         self.fields["games"] = str(state.games)
-        shown = [f"{k}={_fmt(metrics[k])}" for k in SHOWN_EVALUATION if k in metrics]
+        shown = arena_summary(metrics.arena) if metrics.arena is not None else []
+        if metrics.arena is not None and metrics.arena.share is not None:
+            self.arena_share = metrics.arena.share
         if shown:
             self.fields["evaluation"] = " ".join(shown)
         self._refresh()
         if not self.live_mode and not self.quiet:
-            loss = metrics.get("loss")
             parts = [f"gen {generation + 1}/{self.total_generations}", f"games {state.games}"]
-            if "selfplay_positions_per_s" in metrics:  # absent after a resume past self-play
-                parts.append(f"pos/s {metrics['selfplay_positions_per_s']:.0f}")
-            if loss is not None:
-                parts.append(f"loss {loss:.3f}")
+            selfplay, fit = metrics.selfplay, metrics.fit
+            if selfplay is not None and selfplay.positions_per_s is not None:
+                parts.append(f"pos/s {selfplay.positions_per_s:.0f}")
+            if fit is not None and fit.loss is not None:
+                parts.append(f"loss {fit.loss:.3f}")
             print("  ".join(parts + shown), file=self.stream, flush=True)
 
     def finish(self, state: RunState, session_seconds: float) -> None:
@@ -108,10 +101,13 @@ class Progress:
             verdict = f"; perfect play (never loses) reached at generation {state.perfect}"
         elif self.perfect_check:
             verdict = "; perfect play NOT reached (the search player still loses some line)"
+        share = ""
+        if self.arena_share is not None:
+            share = f"; arena {100 * self.arena_share:.1f}% of the wall time"
         print(
             f"finished {state.generation} generations, {state.games} games, "
             f"{state.learner_steps} learner steps in {session_seconds:.1f} s this session "
-            f"({state.elapsed_s:.1f} s in all){verdict}",
+            f"({state.elapsed_s:.1f} s in all){share}{verdict}",
             file=self.stream,
             flush=True,
         )
@@ -131,8 +127,26 @@ class Progress:
         return table
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+def arena_summary(arena: ArenaMetrics) -> list[str]:
+    """Short ``key=value`` texts of an arena: Elo ± its 95% interval (of the raw policy
+    too, where rated), the search player's score in the
+    rating games, the search player's outcome-changing error rate per bucket, the
+    never-loses verdict."""
+    shown = []
+    if arena.elo is not None:
+        shown.append(f"elo={arena.elo:.0f}±{arena.elo_ci95 or 0.0:.0f}")
+    if arena.policy_elo is not None:
+        shown.append(f"policy_elo={arena.policy_elo:.0f}±{arena.policy_elo_ci95 or 0.0:.0f}")
+    if arena.score is not None:
+        shown.append(f"score={arena.score:.2f} in {arena.games} games")
+    blunders = [e for e in arena.errors if e.player == "search"]
+    if blunders:
+        rates = "/".join(f"{100 * e.outcome_change:.0f}" for e in blunders)
+        buckets = "/".join(e.bucket for e in blunders)
+        shown.append(f"blunders%({buckets})={rates}")
+    if arena.perfect is not None:
+        shown.append(f"perfect={int(arena.perfect)}")
+    return shown
 
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "arena_summary"]

@@ -1,8 +1,10 @@
 """The Recipe: one typed, frozen config tree describing a whole training run.
 
-A recipe YAML file (``recipes/*.yaml``) loads strictly into `Recipe` through
-`distill.config` (unknown key, wrong type or bad value: one `ConfigError` line
-naming the field). ``--set a.b=c`` overrides are applied before validation.
+A recipe YAML file (``recipes/*.yaml``, shipped as ``distill.recipes`` so that
+``distill train tictactoe`` finds it by name from any directory) loads strictly into
+`Recipe` through `distill.config` (unknown key, wrong type or bad value: one
+`ConfigError` line naming the field). ``--set a.b=c`` overrides are applied before
+validation.
 The resolved recipe is saved as ``recipe.yaml`` in the run directory, and a
 resumed run reads that copy, never the original file.
 
@@ -15,7 +17,7 @@ Sections, in the order the outer loop (`distill.flywheel.loop`) uses them::
     credit    distill.credit.ValueTargetConfig (value target: z, λ-returns, mixes)
     replay    window of recent positions, symmetry augmentation
     learner   optimizer and steps per generation
-    arena     evaluation opponents, games, error-rate positions
+    arena     rating pool, games, error-rate positions
     budget    generations, wall-clock limit, stop criteria
 
 Derived values (rounds of self-play per generation, arena simulations, ...)
@@ -137,7 +139,8 @@ class LearnerSection:
     weight_decay: float = 1e-4
     """Decoupled weight decay (AdamW) or L2 (SGD)."""
     momentum: float = 0.9
-    """SGD momentum (ignored by AdamW)."""
+    """SGD's Nesterov momentum; with AdamW, its beta1 (the decay of the first-moment
+    average; beta2 stays 0.999)."""
     policy_weight: float = 1.0
     """Weight of the policy cross-entropy."""
     value_weight: float = 1.0
@@ -166,31 +169,61 @@ class LearnerSection:
 
 @dataclass(frozen=True)
 class ArenaSection:
-    """Evaluation after each generation (`distill.arena`)."""
+    """Evaluation after each generation (`distill.arena`): rating games against a pool,
+    exact error rates, the never-loses check. docs/ratings.md explains the pool."""
 
     every: int = 1
     """Evaluate every k generations (and always after the last one)."""
     simulations: int | None = None
     """Simulations of the evaluated search player; None = `search.num_simulations`."""
+    references: tuple[str, ...] = ("random", "mcts:sims=16", "mcts:sims=64", "mcts:sims=256")
+    """Fixed players of the rating pool as player specs (`distill.arena.specs`: ``random``,
+    ``mcts:sims=N``, ``oracle`` where the domain has a solver, ``gnugo:level=N`` for Go),
+    weakest first. The first is the anchor, rated 0."""
+    calibration_games: int = 20
+    """Games between each pair of neighbouring references, played once at the first arena
+    (0 = none: the references are then rated through the networks' games only)."""
+    checkpoints: int = 4
+    """Earlier networks kept in the pool: those rated 1, 2, 4, ... arenas back, at most
+    this many (0 = references only)."""
+    opponents: int = 3
+    """Pool members the new network plays at each arena: the previous network, then those
+    whose results are least predictable under the current ratings."""
+    rate_policy: bool = False
+    """Also rate each network's raw policy (no search) against the pool, as its own curve:
+    in small games the search hides what the network learned."""
     games: int = 20
-    """Games against each opponent (half with each colour)."""
-    opponents: tuple[Literal["random", "oracle", "previous"], ...] = ("random", "oracle")
-    """Opponents: uniformly random moves, the exact solver (a random optimal move), the
-    previous generation's checkpoint (same search)."""
-    opening_plies: int = 0
-    """Each pair of match games (colours swapped) starts after this many uniformly random
+    """Most games against each opponent (even: each opening is played with both colours)."""
+    min_games: int = 4
+    """Fewest games against each opponent (even; at most `games`)."""
+    time_share: float | None = 0.1
+    """Size the games between `min_games` and `games` so that arenas take about this share
+    of the run's wall time so far (measured); None = always `games`."""
+    opening_plies: int = 2
+    """Every pair of rating games (colours swapped) starts after this many uniformly random
     plies, so deterministic players do not repeat one game; 0 = from the initial position."""
     error_positions: int = 64
     """Solver-scored positions per stone bucket for error rates (0 = skip); needs a solver."""
     perfect_play_check: bool = False
     """Exhaustively check that the search player never loses, whatever the opponent
-    plays, as either colour (tic-tac-toe-sized games only)."""
+    plays, as either colour. Only for games small enough to solve exactly: the recipe
+    is refused for a domain without an exact solver."""
 
     def __post_init__(self) -> None:
-        if min(self.games, self.error_positions, self.opening_plies) < 0 or self.every < 1:
-            raise ValueError("every must be >= 1, games, error_positions and opening_plies >= 0")
+        counts = (self.games, self.min_games, self.calibration_games)
+        if min(*counts, self.error_positions, self.opening_plies, self.checkpoints) < 0:
+            raise ValueError(
+                "games, min_games, calibration_games, error_positions, opening_plies and "
+                "checkpoints must be >= 0"
+            )
+        if any(n % 2 for n in counts):
+            raise ValueError("games, min_games and calibration_games must be even")
+        if self.every < 1 or self.opponents < 1:
+            raise ValueError("every and opponents must be >= 1")
         if self.simulations is not None and self.simulations < 1:
             raise ValueError("simulations must be >= 1 or null")
+        if self.time_share is not None and not 0.0 < self.time_share < 1.0:
+            raise ValueError(f"time_share must be in (0, 1) or null, got {self.time_share}")
 
 
 @dataclass(frozen=True)
@@ -280,13 +313,17 @@ def derive(recipe: Recipe) -> Derived:
 
 
 def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Recipe:
-    """Read a recipe YAML file, apply ``a.b=c`` overrides, validate strictly.
+    """Read a recipe (a YAML file, or a built-in recipe by name: `find_recipe`), apply
+    ``a.b=c`` overrides, validate strictly.
 
     Beyond the types, a recipe must name its game (``domain: {id: ...}``), the domain
-    must build with its kwargs, and an ownership or score head needs a domain that
-    offers those targets, so that nothing is written for a recipe that cannot run.
+    must build with its kwargs, and what the recipe asks of the domain must be offered
+    (every arena reference must be a player the domain can build, e.g. ``oracle`` needs
+    its exact solver; the perfect-play check needs the solver too; an ownership or score
+    head needs a domain that offers those targets), so that nothing is written for a
+    recipe that cannot run.
     """
-    data = apply_overrides(load_yaml(path), list(overrides))
+    data = apply_overrides(load_yaml(find_recipe(path)), list(overrides))
     recipe = from_dict(Recipe, data)
     if not isinstance(data.get("domain"), dict) or "id" not in data["domain"]:
         raise ConfigError(f"{path}: the recipe must name its game: domain: {{id: <domain id>}}")
@@ -294,6 +331,23 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
         domain = make(recipe.domain.id, **recipe.domain.kwargs)
     except DistillError as exc:
         raise ConfigError(f"{path}: domain: {exc}") from None
+    _require_offers(path, data, recipe, domain)
+    return recipe
+
+
+def _require_offers(path: str | Path, data: dict[str, Any], recipe: Recipe, domain: Any) -> None:
+    """ConfigError naming the first field that asks the domain for what it does not offer."""
+    from distill.arena.pool import check_references
+
+    if domain.solver is None and recipe.arena.perfect_play_check:
+        raise ConfigError(
+            f"{path}: arena.perfect_play_check: true needs a domain with an exact solver, "
+            f"and domain {recipe.domain.id!r} offers none (its Domain sets no 'solver')"
+        )
+    try:
+        check_references(recipe.arena.references, domain)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
         if getattr(heads, head) and offered is None:  # the head would never get a target
@@ -302,7 +356,31 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
                 f"{'ownership' if head == 'ownership' else 'final_score'}; "
                 f"{recipe.domain.id} does not"
             )
-    return recipe
+
+
+def builtin_recipes() -> dict[str, Path]:
+    """The recipes shipped with distill (package ``distill.recipes``): name -> file."""
+    from importlib.resources import files
+
+    folder = Path(str(files("distill.recipes")))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"), key=lambda p: p.stem)}
+
+
+def find_recipe(name_or_path: str | Path) -> Path:
+    """The recipe file `name_or_path` means: an existing file, else a built-in recipe by
+    name (``tictactoe``, ``connect4``; `builtin_recipes`). ConfigError lists the
+    built-in names when it is neither."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    builtin = builtin_recipes()
+    if path.parent == Path(".") and path.stem in builtin and path.suffix in ("", ".yaml"):
+        return builtin[path.stem]
+    names = ", ".join(builtin)
+    raise ConfigError(
+        f"{name_or_path}: no such recipe file, and no built-in recipe of that name "
+        f"(built-in: {names}; 'distill recipes' describes them)"
+    )
 
 
 def recipe_to_yaml(recipe: Recipe) -> str:
@@ -319,7 +397,9 @@ __all__ = [
     "Recipe",
     "ReplaySection",
     "SelfPlaySection",
+    "builtin_recipes",
     "derive",
+    "find_recipe",
     "load_recipe",
     "recipe_to_yaml",
 ]

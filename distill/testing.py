@@ -11,6 +11,14 @@ moves leading to it and its picture)::
 
 Invariants checked:
 
+* kernel tier: the kernel module's six kernels exist, are ``@njit`` and compile for
+  the arguments distill passes (`distill.jit.check_kernels`); then, before any
+  compiled call, a few random games run the kernels as plain Python (their
+  ``py_func``) on arrays of the declared sizes, so a kernel that indexes outside
+  ``state_size``, the ``bool[A]`` mask or ``obs_shape`` raises IndexError here
+  instead of corrupting memory in compiled code (numba does not bounds-check).
+  Helpers a kernel calls still run compiled; kernels that cannot run as Python
+  skip this step;
 * metadata: types and sizes of ``name``, ``num_actions``, ``obs_shape``,
   ``board_shape``, ``max_moves``; symmetry tables are ``int[K, A]`` / ``int[K, H*W]``
   permutations whose row 0 is the identity;
@@ -32,14 +40,15 @@ Invariants checked:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
 
 from distill.domain import Domain, Game, KernelDomain, PythonDomain
-from distill.errors import MoveParseError
+from distill.errors import DistillError, MoveParseError
 
 #: Malformed move strings every domain's `parse_action` must reject with MoveParseError.
 MALFORMED_MOVES = ("", "not a move")
@@ -215,6 +224,8 @@ def check_domain(domain: Domain, *, games: int = 20, seed: int = 0) -> CheckRepo
 def _run_checks(checker: _Checker, games: int, seed: int) -> CheckReport:
     domain = checker.domain
     _check_metadata(checker)
+    if isinstance(domain, KernelDomain):
+        _check_kernels(checker, seed)
     _check_symmetries(checker)
     _check_action_text(checker)
     _check_reset(checker)
@@ -277,6 +288,84 @@ def _check_metadata(c: _Checker) -> None:
             "factory() returns a Game (clone, step, legal_mask, terminal, to_play, observe)",
             type(game).__name__,
         )
+
+
+def _check_kernels(c: _Checker, seed: int, games: int = 3) -> None:
+    """The kernels compile as distill calls them, and stay inside their arrays when run
+    as Python (see the module docstring)."""
+    from distill.jit import check_kernels
+
+    d = c.domain
+    assert isinstance(d, KernelDomain)
+    try:
+        check_kernels(d.kernel_module)
+    except DistillError as exc:
+        c.fail("kernels compile as distill calls them", str(exc))
+    module = importlib.import_module(d.kernel_module)
+    kernels = {name: getattr(module, name).py_func for name in _KERNELS}
+    rng = np.random.default_rng([seed, 1])
+    for _ in range(games):
+        if not _python_game(c, kernels, rng):
+            return
+
+
+_KERNELS = ("reset", "step", "legal", "terminal", "to_play", "encode")
+
+
+def guard_kernels(domain: KernelDomain, *, games: int = 2, seed: int = 0) -> None:
+    """DistillError (one line) when the kernels, run as Python on a few random games,
+    index outside their arrays: cheap (about 0.1 s), so `KernelDomain` runs it once per
+    process for plugin kernels before the compiled code could write past a store."""
+    checker = _Checker(domain)
+    module = importlib.import_module(domain.kernel_module)
+    try:
+        kernels = {name: getattr(module, name).py_func for name in _KERNELS}
+    except AttributeError:
+        return  # not @njit kernels: `distill.jit.check_kernels` names the problem
+    rng = np.random.default_rng([seed, 1])
+    try:
+        for _ in range(games):
+            if not _python_game(checker, kernels, rng):
+                return
+    except DomainCheckError as exc:
+        raise DistillError(str(exc).splitlines()[0]) from None
+
+
+def _python_game(c: _Checker, kernels: dict[str, Callable[..., Any]], rng: Any) -> bool:
+    """Play one random game with the kernels' Python functions; False when they cannot
+    run as Python (numba-only code). An index outside an array fails the check."""
+    d = c.domain
+    assert isinstance(d, KernelDomain)
+    rows = np.zeros((2, d.state_size), dtype=np.int64)
+    sizes = (
+        f"state int64[{d.state_size}], mask bool[{d.num_actions}], "
+        f"out float32{list(d.obs_shape)}, params float64[{len(d.params)}]"
+    )
+    current = "reset"
+    try:
+        kernels["reset"](rows[0], d.params)
+        for _ in range(d.max_moves + 1):
+            mask = np.zeros(d.num_actions, dtype=np.bool_)
+            current = "legal"
+            kernels["legal"](rows[0], mask)
+            current = "encode"
+            kernels["encode"](rows[0], np.zeros(d.obs_shape, dtype=np.float32))
+            current = "to_play"
+            kernels["to_play"](rows[0])
+            current = "terminal"
+            if kernels["terminal"](rows[0])[0] or not mask.any():
+                break
+            current = "step"
+            kernels["step"](rows[0], rows[1], np.int64(rng.choice(np.flatnonzero(mask))))
+            rows[0] = rows[1]
+    except IndexError as exc:
+        c.fail(
+            f"kernel {current} stays inside its arrays ({sizes})",
+            f"run as Python, it indexed outside one: {exc}",
+        )
+    except Exception:  # numba-only code that plain Python cannot run: compiled checks only
+        return False
+    return True
 
 
 def _is_int(x: Any) -> bool:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -58,3 +62,56 @@ def make_synthetic_batch(
         else None,
         final_score=rng.uniform(-9, 9, g).astype(np.float32) if score else None,
     )
+
+
+PLUGINS = Path(__file__).resolve().parent / "plugins"
+#: Entry points of the test plugins (tests/plugins), as a plugin package would declare them.
+PLUGIN_ENTRY_POINTS = {
+    "hex3": "hex3:make",
+    "hex3-no-solver": "hex3:make_without_solver",
+    "hex3-wide-encode": "hex3_wide_encode:make",
+    "hex3-bad-signature": "hex3_bad_signature:make",
+    "no-module": "no_such_plugin_module:make",
+    "no-factory": "hex3:no_such_factory",
+}
+
+
+def install_test_plugins(site: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Install the test plugins the way pip would (a dist-info with entry points, in
+    `site`) for this process; returns the environment a subprocess needs to see them."""
+    dist = site / "distill_test_plugins-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: distill-test-plugins\nVersion: 0.1\n"
+    )
+    lines = [f"{name} = {target}" for name, target in PLUGIN_ENTRY_POINTS.items()]
+    (dist / "entry_points.txt").write_text("[distill.domains]\n" + "\n".join(lines) + "\n")
+    for path in (PLUGINS, site):
+        monkeypatch.syspath_prepend(str(path))
+    importlib.invalidate_caches()
+    path = os.pathsep.join([str(site), str(PLUGINS), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path.rstrip(os.pathsep)}
+
+
+@pytest.fixture()
+def plugins(tmp_path, monkeypatch):
+    """The test plugins installed for one test (see `install_test_plugins`)."""
+    return install_test_plugins(tmp_path / "site", monkeypatch)
+
+
+#: The tic-tac-toe smoke recipe, and overrides that shrink any tiny run to seconds (one
+#: list for every test that trains: change a recipe field once, here).
+SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "tictactoe-smoke.yaml"
+TINY = [
+    "search.num_simulations=6",
+    "selfplay.cheap_simulations=2",
+    "learner.batch_size=16",
+    "arena.games=2",
+    "arena.error_positions=4",
+    "arena.references=[random]",
+]
+
+
+def sets(overrides: list[str]) -> list[str]:
+    """``["a=1", "b=2"]`` -> ``["--set", "a=1", "--set", "b=2"]`` (CLI arguments)."""
+    return [x for o in overrides for x in ("--set", o)]

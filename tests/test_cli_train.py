@@ -11,24 +11,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE as SMOKE_PATH
+from conftest import TINY as BASE_TINY
+from conftest import sets
 
 from distill.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = str(ROOT / "recipes" / "tictactoe-smoke.yaml")
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=2",
-    "arena.error_positions=4",
-    "arena.opponents=[random]",
-    "budget.generations=1",
-]
-
-
-def sets(overrides: list[str]) -> list[str]:
-    return [x for o in overrides for x in ("--set", o)]
+SMOKE = str(SMOKE_PATH)
+TINY = [*BASE_TINY, "budget.generations=1"]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -66,7 +57,7 @@ def test_train_writes_a_complete_run(trained, capsys):
         ("name: x\nsearch: {algorithm: minimax}\n", [], "allowed values: puct, gumbel"),
         ("name: x\nlearner: {lr: fast}\n", [], "learner.lr: expected a number"),
         ("name: x\nsearch: [\n", [], "invalid YAML"),
-        ("name: x\n", ["--set", "arena.games=-1"], "arena: every must be >= 1, games"),
+        ("name: x\n", ["--set", "arena.games=-1"], "arena: games, min_games, calibration_games"),
     ],
 )
 def test_malformed_recipes_fail_cleanly_and_create_nothing(
@@ -161,12 +152,17 @@ def test_eval_names_the_checkpoints_on_disk(trained, tmp_path, capsys):
     assert "not both" in one_error(capsys, "play")
 
 
-def test_report_writes_plots(trained, capsys):
+def test_report_writes_plots_and_prints_the_pool(trained, capsys):
     assert main(["report", str(trained)]) == 0
-    written = capsys.readouterr().out.split()
-    assert any(p.endswith("losses.png") for p in written)
+    out = capsys.readouterr().out
+    written = [line for line in out.splitlines() if line.endswith((".png", ".md"))]
+    names = {Path(p).name for p in written}
+    assert {"elo.png", "elo_time.png", "losses.png", "pool.md"} <= names
     for path in written:
-        assert Path(path).read_bytes()[:4] == b"\x89PNG"
+        if path.endswith(".png"):
+            assert Path(path).read_bytes()[:4] == b"\x89PNG"
+    assert "| player | kind | Elo | ±95% | games | score |" in out
+    assert "| random | reference | 0 | 0 |" in out and "| gen-00001 | checkpoint |" in out
 
 
 def test_search_prints_statistics_and_rejects_bad_moves(capsys):

@@ -50,6 +50,9 @@ def test_loads_nested_values_and_converts_ints_to_floats():
         ({"search": {"num_simulations": True}}, "search.num_simulations: expected an integer"),
         ({"search": {"algorithm": "alphabeta"}}, "allowed values: puct, gumbel"),
         ({"search": {"fpu": "x"}}, "search.fpu: expected a number"),
+        ({"search": {"temperature": "fast"}}, "search.temperature: expected a number"),
+        ({"search": {"temperature": "1e"}}, "search.temperature: expected a number"),
+        ({"search": {"temperature": "3"}}, "search.temperature: expected a number"),
         ({"search": {"sizes": 9}}, "search.sizes: expected a list"),
         ({"search": {"sizes": [9, "x"]}}, "search.sizes[1]: expected an integer"),
         ({"search": {"num_simulations": 0}}, "search: num_simulations must be >= 1"),
@@ -61,6 +64,20 @@ def test_bad_values_name_the_field(data, message):
         from_dict(Recipe, data)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_yaml_12_exponent_floats_are_numbers(tmp_path):
+    """PyYAML (YAML 1.1) reads ``3e-3`` as a string; number fields take it as YAML 1.2 does."""
+    path = tmp_path / "r.yaml"
+    path.write_text("search:\n  temperature: 3e-3\n  fpu: -1E+2\n")
+    data = load_yaml(path)
+    assert data["search"]["temperature"] == "3e-3"  # what PyYAML hands over
+    search = from_dict(Recipe, data).search
+    assert search.temperature == 0.003 and search.fpu == -100.0
+    data = apply_overrides({}, ["search.temperature=1.5e2"])
+    assert from_dict(Recipe, data).search.temperature == 150.0
+    with pytest.raises(ConfigError, match="name: expected a string"):
+        from_dict(Recipe, {"name": 3e-3})  # strings stay strings; only numbers are widened
 
 
 def test_overrides_are_parsed_as_yaml_and_validated():

@@ -35,7 +35,7 @@ network:
 search: {algorithm: puct, num_simulations: 8}
 selfplay: {games_per_generation: 4, concurrent_games: 4, temperature_moves: 2}
 learner: {steps_per_generation: 2, batch_size: 16}
-arena: {games: 2, opponents: [random], error_positions: 0}
+arena: {games: 2, min_games: 2, references: [random], calibration_games: 0, error_positions: 0}
 budget: {generations: 1}
 """
 

@@ -1,7 +1,8 @@
-"""Guards the layout: `domains/` is installed as `distill.domains` through the setuptools
-package-dir mapping (no symbolic link), pyproject lists every package, the domain package
-is a plain module (no callable-module trick), and no domain imports a layer above the
-domain contract (read from the source, not from what happens to be imported)."""
+"""Guards the layout: `domains/` is installed as `distill.domains` and `recipes/` as
+`distill.recipes` through the setuptools package-dir mapping (no symbolic link),
+pyproject lists every package, the domain package is a plain module (no callable-module
+trick), and no domain imports a layer above the domain contract (read from the source,
+not from what happens to be imported)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,16 @@ def test_no_symlinks_in_the_source_tree():
 
 def test_pyproject_maps_domains_and_lists_every_package():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert config["package-dir"] == {"distill": "distill", "distill.domains": "domains"}
+    assert config["package-dir"] == {
+        "distill": "distill",
+        "distill.domains": "domains",
+        "distill.recipes": "recipes",
+    }
     found = {
         ".".join(("distill", *p.parent.relative_to(ROOT).parts))
-        if p.parts[len(ROOT.parts)] == "domains"
+        if p.parts[len(ROOT.parts)] in ("domains", "recipes")
         else ".".join(p.parent.relative_to(ROOT).parts)
-        for top in ("distill", "domains")
+        for top in ("distill", "domains", "recipes")
         for p in (ROOT / top).rglob("__init__.py")
     }
     assert sorted(found) == sorted(config["packages"])

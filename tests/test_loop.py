@@ -9,24 +9,21 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE as SMOKE_PATH
+from conftest import TINY as BASE_TINY
 
+from distill.arena.gamelog import GameLog, read_ratings
 from distill.errors import CorruptFileError, DistillError
 from distill.flywheel.loop import load_run_recipe, train
 from distill.flywheel.run_dir import RunDir, RunState
 from distill.learn import read_checkpoint
+from distill.metrics import parse_rows
 from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
 from distill.replay import read_shard
 
-SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "tictactoe-smoke.yaml"
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=2",
-    "arena.error_positions=4",
-    "arena.opponents=[random, previous]",
-]
+SMOKE = SMOKE_PATH
+TINY = [*BASE_TINY, "arena.rate_policy=true"]
 
 
 def new_run(root: Path, *overrides: str) -> RunDir:
@@ -81,14 +78,64 @@ def test_metrics_have_one_row_per_generation(finished_run):
         "loss_value",
         "selfplay_positions_per_s",
         "elo",
-        "vs_random_win",
-        "vs_previous_win",
+        "elo_ci95",
+        "arena_games",
+        "arena_opponents",
+        "arena_share",
         "search_err_middle",
         "policy_blunder_end",
     ):
         assert rows[-1][key] != "", key
     assert 0.0 <= float(rows[-1]["search_err_end"]) <= 1.0
     assert printed.count("gen ") == 2 and "finished 2 generations" in printed  # plain, no TTY
+
+
+def test_every_arena_rates_the_new_network_against_the_pool(finished_run):
+    run, _, _ = finished_run
+    games = GameLog(run.root / "arena").read()
+    assert {g.generation for g in games} == {0, 1}
+    calibration = [sorted(g.players) for g in games if g.purpose == "calibration"]
+    assert calibration == [["gen-00000", "random"]] * 2 + [["gen-00000:policy", "random"]] * 2
+    first = [g for g in games if g.generation == 0 and g.purpose == "rating"]
+    # the first arena: the new network's search against the initial network's search and
+    # the anchor, its raw policy against the initial raw policy and the anchor, 2 games each
+    assert sorted(sorted(g.players) for g in first) == sorted(
+        [["gen-00000", "gen-00001"]] * 2
+        + [["gen-00001", "random"]] * 2
+        + [["gen-00000:policy", "gen-00001:policy"]] * 2
+        + [["gen-00001:policy", "random"]] * 2
+    )
+    assert {g.players[0] for g in first} > {"gen-00000", "gen-00001", "random"}  # colours swap
+    anchor, table = read_ratings(run.root / "arena")
+    assert anchor == "random"
+    rated = {r.name: r for r in table}
+    nets = {f"gen-0000{g}{v}" for g in range(3) for v in ("", ":policy")}
+    assert set(rated) == {"random", *nets}
+    assert rated["random"].elo == 0.0 and rated["gen-00002:policy"].generation == 2
+    metrics = parse_rows(run.read_metrics())
+    arena = metrics[-1].arena
+    assert arena is not None and arena.elo is not None and arena.policy_elo is not None
+    assert arena.elo == pytest.approx(rated["gen-00002"].elo, abs=0.1)
+    assert arena.policy_elo == pytest.approx(rated["gen-00002:policy"].elo, abs=0.1)
+
+
+def test_a_redone_arena_replaces_the_games_of_the_killed_one(finished_run, tmp_path):
+    run, state, _ = finished_run
+    import shutil
+
+    copy = RunDir(tmp_path / "copy")
+    shutil.copytree(run.root, copy.root)
+    before = GameLog(copy.root / "arena").read()
+    # killed after the arena of generation 1 wrote its games, before state.json moved on
+    copy.write_state(
+        RunState(**{**state.__dict__, "generation": 1, "finished": False, "phase": "learned"})
+    )
+    out = io.StringIO()
+    train(copy, Progress(out))
+    assert "dropped 12 rating game(s)" in out.getvalue()
+    after = GameLog(copy.root / "arena").read()
+    assert len(after) == len(before)
+    assert [g.players for g in after] == [g.players for g in before]
 
 
 def test_resuming_a_finished_run_changes_nothing(finished_run):

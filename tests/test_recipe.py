@@ -42,7 +42,7 @@ def test_shipped_recipes_exist():
             "search.algorithm: bad value 'alphabeta'; allowed values: puct, gumbel",
         ),
         (["learner.optimizer=adam"], "allowed values: adamw, sgd"),
-        (["arena.opponents=[random, gnugo]"], "arena.opponents[1]: bad value 'gnugo'"),
+        (["arena.references=random"], "arena.references: expected a list"),
         (["selfplay.full_search_fraction=0"], "selfplay: full_search_fraction must be in (0, 1]"),
         (["replay.augment=yes please"], "replay.augment: expected true or false"),
         (["budget=3"], "budget: expected a mapping"),
@@ -67,14 +67,14 @@ def test_overrides_apply_and_parse_as_yaml(tmp_path):
         [
             "search.num_simulations=8",
             "selfplay.resign_threshold=-0.9",
-            "arena.opponents=[random]",
+            "arena.references=[random]",
             "domain.id=go",
             "domain.kwargs={size: 9}",
         ],
     )
     assert recipe.search.num_simulations == 8
     assert recipe.selfplay.resign_threshold == -0.9
-    assert recipe.arena.opponents == ("random",)
+    assert recipe.arena.references == ("random",)
     assert recipe.domain.kwargs == {"size": 9}
 
 

@@ -7,6 +7,9 @@
 * `distill.arena.results`: record files, results.csv/json, Wilson summaries.
 * `distill.arena.exhaustive`: `never_loses`.
 * `distill.arena.ratings`: Bradley–Terry / Elo with confidence intervals.
+* `distill.arena.pool`: the rating pool (references, earlier networks) and who plays whom.
+* `distill.arena.gamelog`: the run's rating games and ratings table on disk.
+* `distill.arena.rate`: one arena's rating games (calibration, matches, refit).
 * `distill.arena.positions`: solver-scored position sets bucketed by plies.
 * `distill.arena.evaluate`: error rates and the loop's arena step, `run_arena`.
 """
@@ -21,11 +24,12 @@ from distill.arena.players import (
     OraclePlayer,
     Player,
     PolicyPlayer,
+    RandomisedPlayer,
     RandomPlayer,
     SearchPlayer,
 )
 from distill.arena.positions import ScoredPosition, position_set, read_positions
-from distill.arena.ratings import Rating, bradley_terry
+from distill.arena.ratings import Rating, RatingFit, bradley_terry, fit_ratings
 from distill.arena.specs import make_player
 
 __all__ = [
@@ -37,12 +41,15 @@ __all__ = [
     "Player",
     "PolicyPlayer",
     "RandomPlayer",
+    "RandomisedPlayer",
     "Rating",
+    "RatingFit",
     "ScoredPosition",
     "SearchPlayer",
     "bradley_terry",
     "choose_on_positions",
     "error_rates",
+    "fit_ratings",
     "make_player",
     "never_loses",
     "play_match",

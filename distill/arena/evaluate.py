@@ -6,32 +6,47 @@ outcome* when it turns a win into a draw or loss, or a draw into a loss
 (sign of its score below the sign of the best score).
 
 `run_arena` evaluates the current network as two players, the raw policy and
-the search at ``arena.simulations``: matches of the search player against
-the configured opponents, Bradley–Terry ratings of all players with the
-random player as the anchor (Elo 0), error rates of both players on the
-solver-scored stone buckets, and optionally the exhaustive never-loses check.
-It returns one flat dict of metrics (a row of ``metrics.csv``).
+the search at ``arena.simulations``:
+
+1. rating games (`distill.arena.rate`): at the first arena, neighbouring references
+   play each other; then the search player plays ``arena.min_games`` against each
+   opponent the pool chooses (`distill.arena.pool`), from random openings with
+   colours alternating;
+2. exact error rates of both players on the solver-scored position buckets, and
+   optionally the exhaustive never-loses check;
+3. more rating games against the same opponents, as many as the arena's time
+   allowance still affords (measured seconds per game), up to ``arena.games``;
+4. the games file and the Bradley–Terry ratings over every game of the run
+   (anchor: the first reference, random, at 0) are written.
+
+It returns the `distill.metrics.ArenaMetrics` of the generation.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from distill.arena.exhaustive import never_loses
-from distill.arena.match import play_match, random_openings, replay_lines
-from distill.arena.players import (
-    OraclePlayer,
-    Player,
-    PolicyPlayer,
-    RandomPlayer,
-    SearchPlayer,
+from distill.arena.gamelog import GameLog
+from distill.arena.match import replay_lines
+from distill.arena.players import Player, PolicyPlayer, SearchPlayer
+from distill.arena.pool import (
+    POLICY,
+    SEARCH,
+    checkpoint_generation,
+    checkpoint_player,
+    parse_checkpoint,
 )
 from distill.arena.positions import ScoredPosition, position_set
-from distill.arena.ratings import bradley_terry
+from distill.arena.rate import PoolPlayers, RatingRound, extra_games
+from distill.arena.ratings import Rating, RatingFit
 from distill.domain import Domain
+from distill.metrics import ArenaMetrics, ErrorRates
 from distill.recipe import Recipe, derive
 
 
@@ -72,64 +87,91 @@ def run_arena(
     recipe: Recipe,
     rng: np.random.Generator,
     *,
-    previous_evaluator: Any = None,
+    generation: int,
+    arena_dir: Path,
+    load_network: Callable[[int], Any],
+    allowance_s: float | None = None,
     cache_dir: Path | None = None,
-) -> dict[str, float]:
-    """Evaluate one generation's network; returns flat metrics (see module docstring)."""
-    arena = recipe.arena
-    search = SearchPlayer(
-        domain, evaluator, recipe.search, derive(recipe).arena_simulations, name="search"
+) -> ArenaMetrics:
+    """Evaluate the network of 0-based `generation` (see the module docstring).
+
+    Args:
+        evaluator: the new network's evaluator.
+        arena_dir: the run's arena directory (games.csv, ratings.csv/json).
+        load_network: evaluator of an earlier network, by the generations trained into it
+            (0: the run's initial weights).
+        allowance_s: seconds this arena may take (`distill.arena.rate.arena_allowance`);
+            None = play `arena.games` against each opponent.
+        cache_dir: where solver-scored position sets are cached.
+    """
+    start = time.perf_counter()
+    arena, sims = recipe.arena, derive(recipe).arena_simulations
+
+    def network_player(network: Any, name: str) -> Player:
+        if (parse_checkpoint(name) or (0, SEARCH))[1] == POLICY:
+            return PolicyPlayer(domain, network, name=name)
+        return SearchPlayer(domain, network, recipe.search, sims, name=name)
+
+    def earlier_player(name: str) -> Player:
+        return network_player(load_network(checkpoint_generation(name) or 0), name)
+
+    new = network_player(evaluator, checkpoint_player(generation))
+    entrants = [new]
+    if arena.rate_policy:
+        entrants.append(network_player(evaluator, checkpoint_player(generation, POLICY)))
+    rating = RatingRound(
+        domain, arena, generation, GameLog(arena_dir), PoolPlayers(domain, earlier_player), rng
     )
-    policy = PolicyPlayer(domain, evaluator)
-    metrics: dict[str, float] = {}
-    names = ["random", "search"]
-    results: list[tuple[int, int, float, int]] = []
-    for kind in arena.opponents:
-        opponent = _opponent(kind, domain, recipe, previous_evaluator)
-        if opponent is None or arena.games == 0:
-            continue
-        openings = random_openings(domain, (arena.games + 1) // 2, arena.opening_plies, rng)
-        match = play_match(domain, search, opponent, arena.games, rng, openings=openings)
-        metrics.update(
-            {
-                f"vs_{kind}_win": match.wins / match.total,
-                f"vs_{kind}_draw": match.draws / match.total,
-                f"vs_{kind}_loss": match.losses / match.total,
-            }
-        )
-        if kind not in names:
-            names.append(kind)
-        results.append((1, names.index(kind), match.wins + 0.5 * match.draws, match.total))
-    if results and any(j == 0 for _, j, _, _ in results):
-        search_rating = bradley_terry(names, results, anchor=0)[1]
-        metrics["elo"], metrics["elo_ci95"] = search_rating.elo, search_rating.ci95
-    if arena.error_positions and has_oracle(domain) and domain.eval_buckets:
-        metrics.update(
-            _bucket_errors(
-                domain,
-                {"policy": policy, "search": search},
-                arena.error_positions,
-                recipe.seed,
-                rng,
-                cache_dir,
-            )
-        )
-    if arena.perfect_play_check:
-        report = never_loses(domain, search, rng)
-        metrics["perfect"] = float(report.perfect)
-        metrics["losing_lines"] = float(len(report.losses))
-    return metrics
+    try:
+        per_game = rating.begin(entrants, timed=allowance_s is not None) if arena.games else 0.0
+        errors, perfect, losing = _exact_checks(domain, recipe, new, evaluator, rng, cache_dir)
+        if arena.games and allowance_s is not None:
+            left = allowance_s - (time.perf_counter() - start)
+            rating.play_each(entrants, extra_games(arena, left, per_game, rating.pairings))
+    finally:
+        rating.players.close()
+    fit = rating.finish() if arena.games else None
+    search = _rating(fit, new.name)
+    policy = _rating(fit, entrants[-1].name) if arena.rate_policy else None
+    return ArenaMetrics(
+        elo=search.elo if search else None,
+        elo_ci95=search.ci95 if search else None,
+        policy_elo=policy.elo if policy else None,
+        policy_elo_ci95=policy.ci95 if policy else None,
+        games=sum(new.name in g.players for g in rating.played),
+        score=rating.score(new.name),
+        opponents=" ".join(rating.opponents.get(new.name, [])) or None,
+        perfect=perfect,
+        losing_lines=losing,
+        errors=errors,
+    )
 
 
-def _opponent(kind: str, domain: Domain, recipe: Recipe, previous: Any) -> Player | None:
-    if kind == "random":
-        return RandomPlayer(domain)
-    if kind == "oracle":
-        return OraclePlayer(domain) if has_oracle(domain) else None
-    if previous is None:  # "previous" in generation 0: nothing to compare against
+def _rating(fit: RatingFit | None, name: str) -> Rating | None:
+    """The rating of `name` in `fit`, if there is a fit and it played."""
+    if fit is None or name not in fit.names:
         return None
-    sims = derive(recipe).arena_simulations
-    return SearchPlayer(domain, previous, recipe.search, sims, name="previous")
+    return fit.rating(name)
+
+
+def _exact_checks(
+    domain: Domain,
+    recipe: Recipe,
+    search: Player,
+    evaluator: Any,
+    rng: np.random.Generator,
+    cache_dir: Path | None,
+) -> tuple[tuple[ErrorRates, ...], bool | None, int | None]:
+    """(error rates per player and bucket, never-loses verdict, losing lines)."""
+    arena = recipe.arena
+    errors: tuple[ErrorRates, ...] = ()
+    if arena.error_positions and has_oracle(domain) and domain.eval_buckets:
+        players: dict[str, Player] = {"policy": PolicyPlayer(domain, evaluator), "search": search}
+        errors = _bucket_errors(domain, players, arena.error_positions, recipe.seed, rng, cache_dir)
+    if not arena.perfect_play_check:
+        return errors, None, None
+    report = never_loses(domain, search, rng)
+    return errors, report.perfect, len(report.losses)
 
 
 def _bucket_errors(
@@ -139,16 +181,15 @@ def _bucket_errors(
     seed: int,
     rng: np.random.Generator,
     cache_dir: Path | None,
-) -> dict[str, float]:
-    """Error rates per (player, bucket), keys like ``search_err_middle`` / ``..._blunder_``."""
-    out: dict[str, float] = {}
+) -> tuple[ErrorRates, ...]:
+    """Exact error rates of each player on each of the domain's position buckets."""
+    out: list[ErrorRates] = []
     for bucket in domain.eval_buckets or {}:
         positions = position_set(domain, bucket, n, seed, cache_dir)
         for name, player in players.items():
             rates = error_rates(positions, choose_on_positions(domain, player, positions, rng))
-            out[f"{name}_err_{bucket}"] = rates["not_optimal"]
-            out[f"{name}_blunder_{bucket}"] = rates["outcome_change"]
-    return out
+            out.append(ErrorRates(name, bucket, rates["not_optimal"], rates["outcome_change"]))
+    return tuple(out)
 
 
 __all__ = ["choose_on_positions", "error_rates", "has_oracle", "run_arena"]

@@ -22,6 +22,7 @@ Players here:
   with a network or a network-free rollout evaluator (plain MCTS); it can also
   `SearchPlayer.analyze` one position for GTP analysis output.
 * `OraclePlayer`: a uniformly random optimal move of the domain's exact solver.
+* `RandomisedPlayer`: another player that plays a uniformly random move at a given rate.
 * External GTP engines (GNU Go, any command line): `distill.gtp.players.GtpPlayer`.
 
 `distill.arena.specs.make_player` builds any of them from a spec string.
@@ -420,6 +421,35 @@ class OraclePlayer(_Stateless):
         return moves
 
 
+class RandomisedPlayer(_Stateless):
+    """Another player whose move is replaced, with probability `rate` per move, by a
+    uniformly random legal move: a ladder of strengths between random (rate 1) and the
+    player itself (rate 0), e.g. for rating references.
+
+    The draw is made per position from the rng passed in; the wrapped player is asked
+    only for the positions it plays.
+    """
+
+    def __init__(self, player: Player, domain: Domain, rate: float, name: str) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ConfigError(f"{name}: the random-move rate must be in [0, 1], got {rate}")
+        self.player, self.domain, self.rate, self.name = player, domain, rate, name
+
+    def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
+        store, idx = stack_positions(self.domain, positions)
+        moves = uniform_legal_actions(self.domain.legal_mask(store, idx), rng)
+        own = np.flatnonzero(rng.random(len(positions)) >= self.rate)
+        if own.size:
+            moves[own] = self.player.select([positions[int(i)] for i in own], rng)
+        return moves
+
+    def reset(self) -> None:
+        self.player.reset()
+
+    def close(self) -> None:
+        self.player.close()
+
+
 __all__ = [
     "RESIGN",
     "Analysis",
@@ -427,6 +457,7 @@ __all__ = [
     "Player",
     "PolicyPlayer",
     "RandomPlayer",
+    "RandomisedPlayer",
     "SearchPlayer",
     "genmove",
     "max_batch",

@@ -5,7 +5,7 @@ and the ladder take.
 
     random
     mcts                     mcts:sims=400,algorithm=gumbel,rollout=uniform,c_init=4
-    oracle                   (a domain with an exact solver)
+    oracle                   oracle:random=0.25    (a domain with an exact solver)
     gnugo                    gnugo:level=5         (Go; GNU Go over GTP)
     gtp:/path/to/engine --flag value             (everything after "gtp:" is the command line)
     run:RUN_DIR              run:RUN_DIR,sims=800,checkpoint=gen-00004.ckpt,seconds=2
@@ -21,7 +21,13 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from distill.arena.players import OraclePlayer, Player, RandomPlayer, SearchPlayer
+from distill.arena.players import (
+    OraclePlayer,
+    Player,
+    RandomisedPlayer,
+    RandomPlayer,
+    SearchPlayer,
+)
 from distill.domain import Domain
 from distill.errors import ConfigError
 from distill.search import SearchConfig
@@ -116,9 +122,16 @@ def random_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
 
 
 def oracle_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
-    """``oracle``: a random optimal move of the domain's exact solver (no options)."""
-    reject_unknown(parse_options(rest, spec), spec, "none")
-    return OraclePlayer(domain)
+    """``oracle[:random=0]``: a random optimal move of the domain's exact solver; with
+    ``random=p``, a uniformly random legal move instead with probability p per move."""
+    options = parse_options(rest, spec)
+    rate = take_float(options, "random", 0.0, spec)
+    reject_unknown(options, spec, "random")
+    if not 0.0 <= rate <= 1.0:
+        raise ConfigError(f"player spec {spec!r}: random must be in [0, 1], got {rate}")
+    if rate == 0.0:
+        return OraclePlayer(domain)
+    return RandomisedPlayer(OraclePlayer(domain), domain, rate, name=f"oracle-r{rate:g}")
 
 
 #: Search settings of network-free ``mcts`` players unless the spec overrides them.

@@ -1,4 +1,5 @@
-"""`distill report RUN_DIR`: write PNG plots of a run (Elo, error rates, losses, throughput)."""
+"""`distill report RUN_DIR`: write PNG plots of a run (Elo, error rates, losses, throughput)
+and print its rating pool."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from distill.report import write_report
 
-    for path in write_report(args.run_dir):
+    written = write_report(args.run_dir)
+    for path in written:
         print(path)
+    for path in written:
+        if path.name == "pool.md":
+            print(f"\nrating pool ({path.parent.parent / 'arena' / 'ratings.csv'}):")
+            print(path.read_text(), end="")
     return 0

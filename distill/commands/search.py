@@ -4,7 +4,7 @@ Without ``--run`` the search uses the domain's rollouts (plain MCTS, as the
 ``mcts`` player); with ``--run RUN_DIR`` it uses that run's latest network. MOVES
 are the domain's moves (`Domain.parse_moves`; nothing or ``-`` for the initial
 position): run together where every move name is one character, else space
-separated, e.g. ``distill search connect4 4453`` or ``distill search go D4 Q16``.
+separated, e.g. ``distill search connect4 4453`` or ``distill search go C3 G7``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from distill.commands._args import non_negative_int
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("domain", help="domain id (distill domains), e.g. connect4")
     parser.add_argument(
-        "moves", nargs="*", default=[], help="moves (4453, or D4 Q16 ...); none = the start"
+        "moves", nargs="*", default=[], help="moves (4453, or C3 G7 ...); none = the start"
     )
     parser.add_argument("--simulations", type=int, default=400, help="simulations (400)")
     parser.add_argument("--algorithm", choices=("puct", "gumbel"), default="puct")

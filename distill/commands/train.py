@@ -1,6 +1,9 @@
 """`distill train RECIPE [--set a.b=c ...] [--run-dir DIR]` or `distill train --resume RUN_DIR`.
 
-A new run validates the recipe (strictly, overrides included) before it
+RECIPE is a YAML file or the name of a built-in recipe (``distill train
+tictactoe``; ``distill recipes`` lists them). A new run validates the recipe
+(strictly, overrides included) and, for a domain that is not built in (a plugin
+or a PettingZoo game), runs a short `distill.testing.check_domain` before it
 creates anything, then makes the run directory (default ``runs/<name>``) with
 the resolved recipe inside. If that directory already holds a run of exactly
 the same resolved recipe, the command continues it (so ``make run`` twice
@@ -13,12 +16,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from distill.errors import DistillError
 
+if TYPE_CHECKING:
+    from distill.recipe import Recipe
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("recipe", nargs="?", type=Path, help="recipe YAML file (recipes/*.yaml)")
+    parser.add_argument(
+        "recipe",
+        nargs="?",
+        type=Path,
+        help="a recipe YAML file, or a built-in recipe's name (distill recipes lists them)",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -38,10 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from distill.flywheel.loop import load_run_recipe
     from distill.flywheel.run_dir import RunDir
     from distill.progress import Progress
     from distill.recipe import load_recipe, recipe_to_yaml
 
+    progress = Progress(quiet=args.quiet)
     if args.resume is not None:
         if args.recipe is not None or args.overrides or args.run_dir is not None:
             raise DistillError(
@@ -49,12 +63,16 @@ def run(args: argparse.Namespace) -> int:
                 "(a run keeps its own resolved recipe)"
             )
         run_dir = RunDir.open(args.resume)
+        recipe = load_run_recipe(run_dir)
+        _check_plugin(recipe)
     else:
         if args.recipe is None:
             raise DistillError(
-                "give a recipe file (e.g. recipes/tictactoe.yaml) or --resume RUN_DIR"
+                "give a recipe (a YAML file, or a built-in name such as tictactoe: "
+                "distill recipes lists them) or --resume RUN_DIR"
             )
         recipe = load_recipe(args.recipe, args.overrides)
+        _check_plugin(recipe)
         root, text = args.run_dir or Path("runs") / recipe.name, recipe_to_yaml(recipe)
         if (root / "state.json").is_file() and (root / "recipe.yaml").is_file():
             if (root / "recipe.yaml").read_text() != text:
@@ -67,8 +85,46 @@ def run(args: argparse.Namespace) -> int:
         else:
             run_dir = RunDir.create(root, text)
             print(f"run directory: {run_dir.root}")
+    for note in capability_notes(recipe):
+        if not args.quiet:
+            print(note)  # plain print: one line, never wrapped to the terminal's width
     from distill.flywheel.loop import train
 
     with run_dir.locked():
-        state = train(run_dir, Progress(quiet=args.quiet))
+        state = train(run_dir, progress)
     return 0 if state.finished else 1
+
+
+def _check_plugin(recipe: Recipe) -> None:
+    """A short conformance check of a domain that is not built in, before anything is
+    written: a plugin's kernel bug must stop here with one line, not crash the run."""
+    from distill.registry import BUILTIN_DOMAINS, make
+    from distill.testing import DomainCheckError, check_domain
+
+    if recipe.domain.id in BUILTIN_DOMAINS:
+        return  # the project's own tests run check_domain on every built-in domain
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    try:
+        check_domain(domain, games=2, seed=recipe.seed)
+    except DomainCheckError as exc:
+        first, *rest = str(exc).splitlines()
+        where = f" ({rest[0].strip()})" if rest and rest[0].startswith("  at ") else ""
+        problem = first.split(": ", 1)[-1]
+        raise DistillError(
+            f"domain {recipe.domain.id!r} fails distill.testing.check_domain, nothing was "
+            f"written: {problem}{where}"
+        ) from None
+
+
+def capability_notes(recipe: Recipe) -> list[str]:
+    """One-line notes on what the run skips because the domain does not offer it."""
+    from distill.registry import make
+
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    if not recipe.arena.error_positions or (domain.solver and domain.eval_buckets):
+        return []
+    lacks = "exact solver" if domain.solver is None else "evaluation buckets"
+    return [
+        f"note: domain {recipe.domain.id!r} offers no {lacks}, so the arena skips exact "
+        "error rates (arena.error_positions); Elo and match results are still measured"
+    ]

@@ -6,10 +6,14 @@
 
 Each step draws its randomness from `seeded` (recipe seed, stream, generation,
 round), never from the clock, so a step redone after a crash writes the same files.
+(The one exception: with ``arena.time_share`` set, how many rating games an arena
+plays depends on measured time; a redone arena still replaces, never adds to, the
+killed one's games.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ import numpy as np
 import torch
 
 from distill.arena.evaluate import run_arena
+from distill.arena.rate import arena_allowance
 from distill.domain import Domain
 from distill.fileio import atomic_write
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
@@ -30,6 +35,7 @@ from distill.learn import (
     load_checkpoint,
     save_checkpoint,
 )
+from distill.metrics import ArenaMetrics, SelfPlayMetrics, parse_rows
 from distill.nets import build_net
 from distill.recipe import Recipe, derive
 from distill.replay import shard_meta, shard_name, write_shard
@@ -141,63 +147,65 @@ def add_stats(stats: dict[str, float], batch: SelfPlayBatch) -> dict[str, float]
     return {k: stats.get(k, 0) + v for k, v in new.items()}
 
 
-def selfplay_rates(stats: dict[str, float]) -> dict[str, float]:
-    """Self-play throughput and resignation columns of metrics.csv."""
+def selfplay_rates(stats: dict[str, float]) -> SelfPlayMetrics | None:
+    """Self-play throughput and resignation counts of the generation (None: no self-play
+    this session, after a resume past it)."""
     if not stats:
-        return {}
-    return {
-        "selfplay_positions_per_s": stats["positions"] / max(stats["wall"], 1e-9),
-        "selfplay_eval_share": stats["eval"] / max(stats["wall"], 1e-9),
-        "selfplay_s": stats["wall"],
-        "resigned": stats["resigned"],
-        "false_resign": stats["false_resign"],
-        "would_resign": stats["would_resign"],
-    }
-
-
-def fit_summary(out: dict[str, float]) -> dict[str, float]:
-    """The loss/throughput columns of metrics.csv (empty after a resume between fit and arena)."""
-    names = {
-        "mean/loss": "loss",
-        "mean/policy": "loss_policy",
-        "mean/value": "loss_value",
-        "mean/ownership": "loss_ownership",
-        "mean/score": "loss_score",
-        "samples_per_s": "learn_samples_per_s",
-        "seconds": "learn_s",
-    }
-    return {names[k]: v for k, v in out.items() if k in names}
+        return None
+    return SelfPlayMetrics(
+        positions_per_s=stats["positions"] / max(stats["wall"], 1e-9),
+        eval_share=stats["eval"] / max(stats["wall"], 1e-9),
+        seconds=stats["wall"],
+        resigned=int(stats["resigned"]),
+        false_resign=int(stats["false_resign"]),
+        would_resign=int(stats["would_resign"]),
+    )
 
 
 def arena_step(
     recipe: Recipe, run: RunDir, state: RunState, learner: Learner, domain: Domain, g: int
-) -> dict[str, float]:
-    """Evaluate the current network (`distill.arena.evaluate.run_arena`); `previous` is the
-    checkpoint before the latest one (the initial weights in generation 0)."""
-    previous = None
-    if "previous" in recipe.arena.opponents:
-        old = Learner.create(recipe, domain)
-        if len(state.checkpoints) >= 2:
-            load_checkpoint(run.checkpoints / state.checkpoints[-2], old.module)
-        previous = old.evaluator()
+) -> ArenaMetrics:
+    """Evaluate the current network (`distill.arena.evaluate.run_arena`) within the arena's
+    share of the run's wall time; earlier checkpoints join the rating pool by name.
+
+    The result carries the arena's wall time and the share of the run's wall time that
+    all arenas took so far, this one included."""
+
+    def load_network(generations: int) -> Any:
+        old = Learner.create(recipe, domain)  # the run's initial weights: gen-00000
+        if generations:
+            load_checkpoint(run.checkpoints / checkpoint_name(generations - 1), old.module)
+        return old.evaluator()
+
+    spent = arena_seconds(run)
     start = time.perf_counter()
     metrics = run_arena(
         domain,
         learner.evaluator(),
         recipe,
         seeded(recipe, ARENA, g),
-        previous_evaluator=previous,
+        generation=g,
+        arena_dir=run.root / "arena",
+        load_network=load_network,
+        allowance_s=arena_allowance(recipe.arena, state.elapsed_s - spent, spent),
         cache_dir=run.root / "positions",
     )
-    metrics["arena_s"] = time.perf_counter() - start
-    return metrics
+    seconds = time.perf_counter() - start
+    share = (spent + seconds) / max(state.elapsed_s + seconds, 1e-9)
+    return dataclasses.replace(metrics, seconds=seconds, share=share)
+
+
+def arena_seconds(run: RunDir) -> float:
+    """Wall time of all arenas recorded in metrics.csv."""
+    rows = parse_rows(run.read_metrics())
+    return sum(m.arena.seconds or 0.0 for m in rows if m.arena is not None)
 
 
 __all__ = [
     "Learner",
     "add_stats",
+    "arena_seconds",
     "arena_step",
-    "fit_summary",
     "learn",
     "seeded",
     "selfplay_rates",

@@ -8,7 +8,8 @@ step that leaves durable files and then records them in ``state.json``
       round r = 0..R-1   self-play G games with the latest weights → one replay shard
       learn              a fresh window of replay (credit: value targets computed on read)
                          → optimizer steps → checkpoint gen-(g+1)
-      arena              matches, ratings, error rates → a row of metrics.csv
+      arena              rating games against the pool, ratings refitted over every
+                         game so far, error rates → arena/, a row of metrics.csv
 
 Every random stream is derived from (recipe seed, generation, round), never
 from the time, so a redone step reproduces what a killed one would have written.
@@ -20,13 +21,13 @@ import time
 
 import torch
 
+from distill.arena.gamelog import GameLog
 from distill.config import from_dict
 from distill.errors import ConfigError
 from distill.flywheel.generation import (
     Learner,
     add_stats,
     arena_step,
-    fit_summary,
     learn,
     selfplay_rates,
     selfplay_round,
@@ -34,6 +35,7 @@ from distill.flywheel.generation import (
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
 from distill.flywheel.selfplay import SelfPlayWorker
 from distill.learn import load_checkpoint
+from distill.metrics import FitMetrics, GenerationMetrics
 from distill.progress import Progress
 from distill.recipe import Recipe, derive
 from distill.registry import make
@@ -57,6 +59,9 @@ def train(run: RunDir, progress: Progress) -> RunState:
     derived = derive(recipe)
     state = run.read_state()
     removed = run.discard_unrecorded(state)
+    dropped = GameLog(run.root / "arena").truncate(state.generation)
+    if dropped:
+        progress.note(f"resume: dropped {dropped} rating game(s) of an unfinished arena")
     if removed:
         progress.note(f"resume: discarded {len(removed)} unrecorded file(s) of an unfinished step")
     for name in state.shards:  # fail now, before writing anything, if a shard is damaged
@@ -93,20 +98,22 @@ def train(run: RunDir, progress: Progress) -> RunState:
             run.write_state(state)
             progress.learned(g, fit_metrics)
             step_start = time.perf_counter()
-        metrics = {
-            "generation": g,
-            "games": state.games,
-            "positions": state.positions,
-            "learner_steps": state.learner_steps,
-            **fit_summary(fit_metrics),
-            **selfplay_rates(selfplay_stats),
-        }
+        arena = None
         if _arena_due(recipe, state):
-            metrics.update(arena_step(recipe, run, state, learner, domain, g))
+            arena = arena_step(recipe, run, state, learner, domain, g)
         state.elapsed_s += time.perf_counter() - step_start
-        metrics["elapsed_s"] = state.elapsed_s
-        run.append_metrics(metrics)
-        if metrics.get("perfect") == 1.0 and state.perfect is None:
+        metrics = GenerationMetrics(
+            generation=g,
+            games=state.games,
+            positions=state.positions,
+            learner_steps=state.learner_steps,
+            elapsed_s=state.elapsed_s,
+            fit=FitMetrics.from_fit(fit_metrics),
+            selfplay=selfplay_rates(selfplay_stats),
+            arena=arena,
+        )
+        run.append_metrics(metrics.to_row())
+        if arena is not None and arena.perfect and state.perfect is None:
             state.perfect = g + 1
         state.generation, state.phase, state.rounds_done = g + 1, "selfplay", 0
         state.finished = _budget_spent(recipe, state)

@@ -3,7 +3,8 @@
 Layout (``runs/<name>/``)::
 
     recipe.yaml     the resolved recipe (a resumed run reads this copy)
-    state.json      progress: generation, self-play round, shards, checkpoints, rng seed
+    state.json      progress: generation, phase, self-play round, shards, checkpoints,
+                    counters (no rng state: every stream derives from the recipe seed)
     checkpoints/    gen-00001.ckpt ...   model + optimizer after each generation
     replay/         versioned shards, one per self-play round
     games/          sample games as move lists, one file per generation

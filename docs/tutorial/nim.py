@@ -64,6 +64,13 @@ def parse(text: str) -> int:
     return int(text) - 1
 
 
+def solve(state) -> list[int | None]:
+    """Exact score of each action for the player to move (None = illegal): a take that
+    leaves a multiple of 4 wins (+1), any other take loses (-1)."""
+    stones = int(state[0])
+    return [None if take > stones else 1 if (stones - take) % 4 == 0 else -1 for take in (1, 2, 3)]
+
+
 def make() -> KernelDomain:
     """The registry calls this (see the entry point in the tutorial)."""
     action_perms, cell_perms = identity_symmetry(NUM_ACTIONS, (1, PILE + 1))
@@ -80,4 +87,7 @@ def make() -> KernelDomain:
         formatter=lambda a: str(a + 1),
         parser=parse,
         renderer=lambda state: f"{state[0]} stones, player {state[1]} to move",
+        # Optional capabilities: with these, distill measures exact error rates.
+        solver=solve,
+        eval_buckets={"begin": (0, 5), "end": (6, 15)},  # plies played, inclusive
     )
