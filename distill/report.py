@@ -242,8 +242,13 @@ def write_ladder_plot(run: RunDir, minutes: dict[int, float]) -> Path | None:
     left.set_xlabel("wall-clock minutes" if use_minutes else "generation")
     left.set_title("ladder Elo (GNU Go level 10 = 0), 95% interval")
     for opponent in sorted({row["opponent"] for d in ladders for row in d["rows"]}):
-        found = [(d["generation"], r) for d in ladders for r in d["rows"] if r["opponent"] == opponent]
-        right.plot([g for g, _ in found], [r["win_rate"] for _, r in found], marker="o", label=opponent)
+        found = [
+            (d["generation"], r["win_rate"])
+            for d in ladders
+            for r in d["rows"]
+            if r["opponent"] == opponent
+        ]
+        right.plot(*zip(*found, strict=True), marker="o", label=opponent)
     right.set_ylim(-0.02, 1.02)
     right.set_xlabel("generation")
     right.set_title("win rate per opponent")
