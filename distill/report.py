@@ -16,7 +16,10 @@
   (non-optimal moves solid, outcome-changing moves dashed);
 * ``learning_curve.png``: outcome-changing error rates against wall-clock minutes;
 * ``losses.png``: mean policy / value / total loss per generation;
-* ``throughput.png``: self-play positions/s and learner samples/s.
+* ``throughput.png``: self-play positions/s and learner samples/s;
+* ``ladder.png`` (`write_ladder_plot`): where ``distill ladder`` ran on the run's
+  checkpoints, the ladder Elo (GNU Go level 10 = 0) against wall-clock minutes of
+  training, and the win rate against each opponent per generation.
 
 Plots without data (no arena yet, no solver) are skipped. Returns the paths written.
 """
@@ -78,7 +81,8 @@ def write_report(run_dir: str | Path) -> list[Path]:
         path = run.report / "pool.md"
         atomic_write(path, pool_table(ratings[1]) + "\n")
         written.append(path)
-    return written
+    ladder = write_ladder_plot(run, minutes)
+    return written + ([ladder] if ladder is not None else [])
 
 
 def pool_table(rows: Sequence[RatingRow]) -> str:
@@ -214,4 +218,49 @@ def _plot(path: Path, title: str, xlabel: str, series: Sequence[Series]) -> Path
     return path
 
 
-__all__ = ["Series", "pool_table", "write_report"]
+def write_ladder_plot(run: RunDir, minutes: dict[int, float]) -> Path | None:
+    """``report/ladder.png`` from the run's ``ladder/*/ladder.json`` (`distill.gtp.ladder`);
+    None when no ladder was played. `minutes`: wall-clock minutes of the run at the end of
+    each generation (1-based); the Elo is placed there (at the generation number when one
+    is missing). Unbounded Elo (every game won or lost) is left out of the left panel."""
+    import matplotlib.pyplot as plt
+
+    from distill.gtp.ladder import read_ladders
+
+    ladders = [d for d in read_ladders(run.root) if d.get("generation")]
+    if not ladders:
+        return None
+    use_minutes = all(d["generation"] in minutes for d in ladders)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    points = [(d["generation"], d["elo"]) for d in ladders if d["elo"]["elo"] is not None]
+    xs = [minutes[g] if use_minutes else g for g, _ in points]
+    ys = [e["elo"] for _, e in points]
+    below = [e["elo"] - (e["low"] if e["low"] is not None else e["elo"]) for _, e in points]
+    above = [(e["high"] if e["high"] is not None else e["elo"]) - e["elo"] for _, e in points]
+    left.errorbar(xs, ys, yerr=[below, above], marker="o", capsize=3)
+    left.axhline(0.0, color="grey", lw=0.8, ls=":")
+    left.set_xlabel("wall-clock minutes" if use_minutes else "generation")
+    left.set_title("ladder Elo (GNU Go level 10 = 0), 95% interval")
+    for opponent in sorted({row["opponent"] for d in ladders for row in d["rows"]}):
+        found = [
+            (d["generation"], r["win_rate"])
+            for d in ladders
+            for r in d["rows"]
+            if r["opponent"] == opponent
+        ]
+        right.plot(*zip(*found, strict=True), marker="o", label=opponent)
+    right.set_ylim(-0.02, 1.02)
+    right.set_xlabel("generation")
+    right.set_title("win rate per opponent")
+    right.legend(fontsize=7)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(run.root.name)
+    fig.tight_layout()
+    path = run.report / "ladder.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+__all__ = ["Series", "pool_table", "write_ladder_plot", "write_report"]

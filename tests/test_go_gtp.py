@@ -174,12 +174,21 @@ def test_boardsize_komi_errors_and_loadsgf_printsgf(tmp_path: Path) -> None:
     assert replies[18:20] == ["=", "? cannot undo"]
 
 
-def _slow_script(lines: list[str], pause: float) -> Iterator[str]:
-    """Yield the lines one by one, pausing before each after the first (a live GUI)."""
-    for number, line in enumerate(lines):
-        if number:
-            time.sleep(pause)
-        yield line + "\n"
+def _live_session(engine: GtpEngine, lines: list[str], updates: int) -> list[str]:
+    """Like `session`, but the last line is sent only once `updates` analysis lines are
+    out (a GUI that waits for analysis), so the test does not depend on the clock."""
+    out = io.StringIO()
+
+    def script() -> Iterator[str]:
+        for line in lines[:-1]:
+            yield line + "\n"
+        deadline = time.monotonic() + 300  # a stuck engine fails the asserts below
+        while out.getvalue().count("\ninfo move ") < updates and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield lines[-1] + "\n"
+
+    serve(engine, script(), out)
+    return out.getvalue()[:-2].split("\n\n")
 
 
 @pytest.mark.parametrize("command", ["lz-analyze", "kata-analyze"])
@@ -189,14 +198,13 @@ def test_analysis_streams_until_the_next_command(command: str) -> None:
         return SearchPlayer(domain, LightRolloutEvaluator(domain), config, 24)
 
     engine = GtpEngine(factory, size=5, seed=3)
-    engine.player.analyze(engine.position, engine.rng)  # type: ignore[attr-defined]  # compile
     script = ["play b c3", f"5 {command} w interval 5 maxmoves 4", "name"]
-    replies = session(engine, _slow_script(script, pause=0.5))
+    replies = _live_session(engine, script, updates=3)
     assert replies[0] == "="
     lines = replies[1].split("\n")
     assert lines[0] == "=5"
     updates = lines[1:]
-    assert len(updates) >= 2, "expected several updates within 0.5 s at a 50 ms interval"
+    assert len(updates) >= 3
     info = re.compile(r"info move ([A-E][1-5]|pass) visits (\d+) .*?order (\d+) pv ((\S+ ?)+)")
     for update in updates:
         moves = update.split("info ")[1:]
@@ -212,7 +220,7 @@ def test_analysis_streams_until_the_next_command(command: str) -> None:
             assert re.search(r"winrate \d+ prior \d+ lcb \d+", update)
     first = int(re.search(r"visits (\d+)", updates[0]).group(1))  # type: ignore[union-attr]
     last = int(re.search(r"visits (\d+)", updates[-1]).group(1))  # type: ignore[union-attr]
-    assert last > first  # updates pool more and more visits
+    assert last > first  # the tree grows from update to update
     assert replies[2] == "= distill"
     assert "lz-analyze" in session(engine, "list_commands\n")[0]
 

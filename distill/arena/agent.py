@@ -1,14 +1,31 @@
-"""Load a run's trained agent: its recipe, domain and a CPU evaluator of a checkpoint."""
+"""Load a run's trained agent (its recipe, domain and a CPU evaluator of a checkpoint),
+and the ``run:`` player spec built on it.
+
+::
+
+    run:RUN_DIR                      the latest checkpoint, the recipe's search at the
+                                     arena's simulations (`distill.recipe.derive`)
+    run:RUN_DIR,sims=800,checkpoint=gen-00004.ckpt,resign=-0.9,seconds=2
+
+``seconds=S`` searches each move for S seconds instead of a fixed simulation count.
+The run must play the game it is asked to play: another domain, or another board
+(observation shape or action count) is one `ConfigError` naming both. Rules that do
+not change the board (Go's komi, superko) may differ: the search plays by the game's
+rules, and the network reads the komi from its input planes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distill.domain import Domain
-from distill.errors import DistillError
+from distill.errors import ConfigError, DistillError
 from distill.recipe import Recipe
+
+if TYPE_CHECKING:
+    from distill.arena.players import Player
 
 
 @dataclass
@@ -55,6 +72,73 @@ def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
     return Agent(recipe, domain, learner.evaluator(), path)
 
 
+def check_compatible(agent_domain: Domain, domain: Domain, what: str) -> None:
+    """ConfigError naming `what` unless the agent's network can play `domain`'s game:
+    the same domain, observation shape and action count."""
+    if agent_domain.name != domain.name:
+        raise ConfigError(f"{what}: the run plays {agent_domain.name!r}, not {domain.name!r}")
+    if agent_domain.obs_shape != domain.obs_shape or agent_domain.num_actions != domain.num_actions:
+        mine = "x".join(map(str, agent_domain.board_shape))
+        theirs = "x".join(map(str, domain.board_shape))
+        raise ConfigError(
+            f"{what}: the run's network plays on a {mine} board, this game is {theirs}"
+        )
+
+
+def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
+    """``run:RUN_DIR[,sims=N,checkpoint=NAME,resign=X,seconds=S]``: a run's trained agent
+    with the recipe's search (see the module docstring)."""
+    from distill.arena.players import SearchPlayer
+    from distill.arena.specs import parse_options, reject_unknown, take_float, take_int
+    from distill.recipe import derive
+
+    run_dir, _, option_text = rest.partition(",")
+    if not run_dir.strip():
+        raise ConfigError(f"player spec {spec!r}: give the run directory: run:RUN_DIR[,sims=N]")
+    options = parse_options(option_text, spec)
+    checkpoint = options.pop("checkpoint", None)
+    sims = take_int(options, "sims", 0, spec)
+    resign = take_float(options, "resign", -1.0, spec)
+    seconds = take_float(options, "seconds", 0.0, spec)
+    reject_unknown(options, spec, "sims, checkpoint, resign, seconds")
+    if sims < 0 or seconds < 0:
+        raise ConfigError(f"player spec {spec!r}: sims and seconds must be positive")
+    path = Path(run_dir.strip())
+    try:
+        agent = cached_agent(path, checkpoint)
+    except DistillError as exc:
+        raise ConfigError(f"player spec {spec!r}: {exc}") from None
+    check_compatible(agent.domain, domain, f"player spec {spec!r}")
+    sims = sims or derive(agent.recipe).arena_simulations
+    name = f"{path.name}:{agent.checkpoint.stem}"
+    return SearchPlayer(
+        domain,
+        agent.evaluator,
+        agent.recipe.search,
+        sims,
+        name=name,
+        resign_threshold=resign,
+        seconds_per_move=seconds or None,
+    )
+
+
+_AGENTS: dict[tuple[str, str | None, int], Agent] = {}
+
+
+def cached_agent(run_dir: Path, checkpoint: str | None) -> Agent:
+    """`load_agent`, loaded once per run, checkpoint and state.json version: a GTP session
+    builds a new player whenever the komi or board size changes, and the network is the
+    same."""
+    from distill.flywheel.run_dir import RunDir
+
+    state = RunDir.open(run_dir).state_path
+    key = (str(run_dir.resolve()), checkpoint, state.stat().st_mtime_ns)
+    if key not in _AGENTS:
+        _AGENTS.clear()  # one agent at a time: a stale one only holds memory
+        _AGENTS[key] = load_agent(run_dir, checkpoint)
+    return _AGENTS[key]
+
+
 def _listing(names: list[str]) -> str:
     """'on disk: a, b, c' (first and last few only when there are many)."""
     if not names:
@@ -63,4 +147,4 @@ def _listing(names: list[str]) -> str:
     return f"on disk ({len(names)}): {', '.join(shown)}"
 
 
-__all__ = ["Agent", "load_agent"]
+__all__ = ["Agent", "cached_agent", "check_compatible", "load_agent", "run_from_spec"]

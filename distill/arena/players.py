@@ -31,7 +31,9 @@ Players here:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import math
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -44,6 +46,16 @@ from distill.solve import require_solver
 
 #: What `Player.select` returns for a position to give up the game (never a valid action).
 RESIGN = -1
+#: Default memory for the trees of a timed search (`SearchPlayer.tree_bytes`): 9x9 Go
+#: then holds about 62k nodes, 19x19 about 14k.
+TIMED_TREE_BYTES = 256 * 2**20
+#: Tree bytes per node and action: child index, prior, visits, virtual visits (4 each),
+#: value sum (8) and the legal flag (1) (`distill.search.tree.Tree`).
+NODE_BYTES_PER_ACTION = 25
+#: Simulations of the first chunk of a timed search (it measures the rate for the next).
+FIRST_CHUNK = 16
+#: A timed search checks the clock at least this often (seconds between chunks).
+CHUNK_SECONDS = 0.05
 
 
 @runtime_checkable
@@ -157,6 +169,11 @@ class SearchPlayer(_Stateless):
         simulations: simulations per move.
         name: display name (default ``search<simulations>``).
         resign_threshold: resign below this root value; -1 (default) never resigns.
+        seconds_per_move: when set, each move searches for this many seconds
+            (`search_timed`) instead of a fixed number of simulations; may be changed
+            between moves (the GTP engine sets it from the game clock).
+        tree_bytes: memory allowed for the trees of a timed search, all games together;
+            it caps the simulations of one timed move (`timed_capacity`).
     """
 
     def __init__(
@@ -168,12 +185,20 @@ class SearchPlayer(_Stateless):
         name: str | None = None,
         *,
         resign_threshold: float = -1.0,
+        seconds_per_move: float | None = None,
+        tree_bytes: int = TIMED_TREE_BYTES,
     ) -> None:
         if simulations < 1:
             raise ConfigError(f"search player: simulations must be >= 1, got {simulations}")
+        if seconds_per_move is not None and not seconds_per_move > 0:
+            raise ConfigError(
+                f"search player: seconds per move must be > 0, got {seconds_per_move}"
+            )
         self.domain, self.evaluator = domain, evaluator
         self.simulations = int(simulations)
         self.resign_threshold = float(resign_threshold)
+        self.seconds_per_move = seconds_per_move
+        self.tree_bytes = int(tree_bytes)
         self.config = dataclasses.replace(
             config,
             num_simulations=self.simulations,
@@ -182,6 +207,10 @@ class SearchPlayer(_Stateless):
         )
         self.name = name or f"search{self.simulations}"
         self._searchers: dict[int, Searcher] = {}
+        self._timed: dict[int, Searcher] = {}
+        #: the searcher of the last search (`analysis_of` reads its tree)
+        self.last_searcher: Searcher | None = None
+        self._rate: float | None = None  # simulations per second, measured (Gumbel budgets)
 
     def searcher(self, batch_size: int) -> Searcher:
         """The searcher for `batch_size` games (made once), with its trees forgotten."""
@@ -191,6 +220,7 @@ class SearchPlayer(_Stateless):
             )
         searcher = self._searchers[batch_size]
         searcher.reset(None)
+        self.last_searcher = searcher
         return searcher
 
     def search(
@@ -205,19 +235,140 @@ class SearchPlayer(_Stateless):
         return searcher.run(store, idx, rng, num_simulations=simulations, add_noise=False)
 
     def select(self, positions: Sequence[Position], rng: np.random.Generator) -> np.ndarray:
-        result = self.search(positions, rng)
+        if self.seconds_per_move is None:
+            result = self.search(positions, rng)
+        else:
+            result = self.search_timed(positions, rng, self.seconds_per_move)
+        return self.moves(result)
+
+    def moves(self, result: SearchResult) -> np.ndarray:
+        """int64[B]: the moves of a search result, `RESIGN` below the resign threshold."""
         moves = np.asarray(result.action, dtype=np.int64).copy()
         moves[np.asarray(result.root_value) < self.resign_threshold] = RESIGN
         return moves
 
+    def timed_capacity(self, batch_size: int) -> int:
+        """Nodes per tree of a timed search: what `tree_bytes` holds for `batch_size` games
+        (a node costs its state plus its children's statistics), at least simulations + 1."""
+        store = self.domain.new_store(1)
+        state_bytes = store.nbytes if isinstance(store, np.ndarray) else 1024
+        node_bytes = state_bytes + NODE_BYTES_PER_ACTION * self.domain.num_actions + 64
+        return max(self.simulations + 1, self.tree_bytes // (node_bytes * batch_size))
+
+    def timed_searcher(self, batch_size: int) -> Searcher:
+        """The searcher of timed searches for `batch_size` games: it keeps its trees between
+        `Searcher.run` calls on the same positions, so chunks grow one tree."""
+        if batch_size not in self._timed:
+            capacity = self.timed_capacity(batch_size)
+            config = dataclasses.replace(
+                self.config,
+                reuse_tree=True,
+                max_nodes=capacity,
+                num_simulations=min(self.simulations, capacity - 1),
+            )
+            self._timed[batch_size] = Searcher(
+                self.domain, self.evaluator, batch_size=batch_size, config=config
+            )
+        searcher = self._timed[batch_size]
+        searcher.reset(None)
+        self.last_searcher = searcher
+        return searcher
+
+    def search_timed(
+        self,
+        positions: Sequence[Position],
+        rng: np.random.Generator,
+        seconds: float,
+        *,
+        interval: float | None = None,
+        on_update: Callable[[SearchResult], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+        simulations: int | None = None,
+    ) -> SearchResult:
+        """Search every position for about `seconds` of wall time (`math.inf`: no limit);
+        the last `SearchResult`.
+
+        PUCT grows one tree per position in chunks (`Searcher.run` keeps a tree whose root
+        is the searched position), each chunk sized from the simulations per second
+        measured so far, until the time is spent, `simulations` are done, `stop()` says
+        so or the tree is full (`timed_capacity`). With `on_update`, it is called with the
+        result so far about every `interval` seconds (analysis output). Gumbel's
+        sequential halving needs its budget up front, so without `on_update` Gumbel runs
+        one search of (measured rate x seconds) simulations instead (the first call
+        measures the rate on a short search).
+        """
+        if self.config.algorithm == "gumbel" and on_update is None:
+            return self._gumbel_timed(positions, rng, seconds, simulations)
+        searcher = self.timed_searcher(len(positions))
+        store, idx = stack_positions(self.domain, positions)
+        start = time.perf_counter()
+        deadline, next_update = start + seconds, start + (interval or 0.0)
+        done, chunk, cap = 0, FIRST_CHUNK, simulations or searcher.num_nodes
+        result: SearchResult | None = None
+        while True:
+            room = min(searcher.num_nodes - int(searcher.tree.node_count.max()), cap - done)
+            if room < 1:
+                break
+            sims = min(chunk, room)
+            result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=False)
+            done += sims
+            now = time.perf_counter()
+            if on_update is not None and now >= next_update:
+                on_update(result)
+                next_update = now + (interval or 0.0)
+            if now >= deadline or (stop is not None and stop()):
+                break
+            target = min(deadline, next_update if on_update else deadline) - now
+            rate = done / max(now - start, 1e-6)
+            chunk = max(1, int(rate * min(max(target, 0.0), CHUNK_SECONDS)))
+        assert result is not None  # a fresh tree always has room for one chunk
+        return result
+
+    def _gumbel_timed(
+        self,
+        positions: Sequence[Position],
+        rng: np.random.Generator,
+        seconds: float,
+        simulations: int | None,
+    ) -> SearchResult:
+        searcher = self.timed_searcher(len(positions))
+        limit = min(simulations or searcher.num_nodes - 1, searcher.num_nodes - 1)
+        if math.isfinite(seconds):
+            if self._rate is None:  # measure on a short search (its result is not used)
+                self._measure(positions, rng, min(self.simulations, FIRST_CHUNK))
+            assert self._rate is not None
+            limit = min(limit, max(1, int(self._rate * seconds)))
+        return self._measure(positions, rng, limit, searcher)
+
+    def _measure(
+        self,
+        positions: Sequence[Position],
+        rng: np.random.Generator,
+        sims: int,
+        searcher: Searcher | None = None,
+    ) -> SearchResult:
+        """One fresh search of `sims` simulations; updates the measured rate."""
+        searcher = searcher or self.timed_searcher(len(positions))
+        searcher.reset(None)
+        store, idx = stack_positions(self.domain, positions)
+        start = time.perf_counter()
+        result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=False)
+        self._rate = sims / max(time.perf_counter() - start, 1e-6)
+        return result
+
     def analyze(
         self, position: Position, rng: np.random.Generator, *, simulations: int | None = None
     ) -> Analysis:
-        """Search `position` (unchanged) and return the root statistics."""
+        """Search `position` (unchanged) afresh and return the root statistics."""
         result = self.search([position], rng, simulations)
+        return self.analysis_of(result)
+
+    def analysis_of(self, result: SearchResult) -> Analysis:
+        """The `Analysis` of game 0 of the last search's result (with its tree's PVs)."""
+        assert self.last_searcher is not None
         visits = result.visit_counts[0].astype(np.int64)
         q_values = np.where(visits > 0, result.q_values[0], 0.0).astype(np.float32)
-        tree = self._searchers[1].tree
+        tree = self.last_searcher.tree
         pv = {int(a): principal_variation(tree, int(a)) for a in np.flatnonzero(visits)}
         return Analysis(visits, q_values, result.prior[0].copy(), float(result.root_value[0]), pv)
 

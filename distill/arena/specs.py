@@ -8,6 +8,8 @@ and the ladder take.
     oracle                   oracle:random=0.25    (a domain with an exact solver)
     gnugo                    gnugo:level=5         (Go; GNU Go over GTP)
     gtp:/path/to/engine --flag value             (everything after "gtp:" is the command line)
+    run:RUN_DIR              run:RUN_DIR,sims=800,checkpoint=gen-00004.ckpt,seconds=2
+                             (a trained run's network plus its recipe's search)
 
 `make_player(spec, domain)` looks the kind up in `PLAYER_KINDS` (one literal table)
 and hands the options to its factory; a malformed spec is one ConfigError naming it.
@@ -37,6 +39,7 @@ PLAYER_KINDS: dict[str, str] = {
     "mcts": "distill.arena.specs:mcts_from_spec",
     "oracle": "distill.arena.specs:oracle_from_spec",
     "random": "distill.arena.specs:random_from_spec",
+    "run": "distill.arena.agent:run_from_spec",
 }
 
 
@@ -52,6 +55,23 @@ def make_player(spec: str, domain: Domain) -> Player:
     module_name, factory_name = PLAYER_KINDS[kind].split(":")
     factory: Callable[..., Player] = getattr(importlib.import_module(module_name), factory_name)
     return factory(domain, spec=spec, rest=rest)
+
+
+def start_players(domain: Domain, specs: tuple[str, ...]) -> list[Player]:
+    """Build the players of `specs`; an engine that cannot start fails here, once (closing
+    the players already started), not as a forfeit in every game."""
+    players: list[Player] = []
+    try:
+        for spec in specs:
+            players.append(make_player(spec, domain))
+            check = getattr(players[-1], "check_ready", None)
+            if check is not None:
+                check()
+    except BaseException:
+        for player in players:
+            player.close()
+        raise
+    return players
 
 
 def parse_options(text: str, spec: str) -> dict[str, str]:
@@ -120,12 +140,25 @@ def oracle_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
 #: at 1000 simulations (`distill match`, 4 games each): c_init=4,fpu=0 beat the
 #: AlphaZero constants 3-1. Several leaves per step amortise the Python search loop.
 ROLLOUT_DEFAULTS: dict[str, Any] = {"c_init": 4.0, "fpu_reduction": 0.0, "leaves_per_step": 8}
-_MCTS_KNOWN = "sims, algorithm, resign, rollout, rollouts, c_init, fpu, leaves"
+#: With a flat prior P = 1/A, PUCT's exploration term is c_init / A * sqrt(N) / (1 + n):
+#: a move whose only playout was lost is retried once c_init / A * sqrt(N) / 2 exceeds
+#: the value gap (about 1), so with a fixed c_init the retry comes later the larger the
+#: board (about N = 1,700 on 9x9, N = 33,000 on 19x19 for c_init = 4). Rollout players
+#: therefore scale c_init with the number of actions, c_init = max(4, A * this), which
+#: keeps 9x9's balance (4.1) on every board (19x19: 18.1), like UCT's per-move constant.
+ROLLOUT_C_INIT_PER_ACTION = 0.05
+_MCTS_KNOWN = "sims, algorithm, resign, rollout, rollouts, c_init, fpu, leaves, seconds"
+
+
+def rollout_c_init(domain: Domain) -> float:
+    """Default c_init of a rollout player on `domain` (see `ROLLOUT_C_INIT_PER_ACTION`)."""
+    return max(ROLLOUT_DEFAULTS["c_init"], ROLLOUT_C_INIT_PER_ACTION * domain.num_actions)
 
 
 def mcts_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
-    """``mcts[:sims=400,algorithm=puct,resign=-1,rollout=default,rollouts=1,c_init=4,fpu=0,
-    leaves=8]``: network-free MCTS (search defaults: `ROLLOUT_DEFAULTS`).
+    """``mcts[:sims=400,algorithm=puct,resign=-1,rollout=default,rollouts=1,c_init=C,fpu=0,
+    leaves=8,seconds=S]``: network-free MCTS (search defaults: `ROLLOUT_DEFAULTS`, c_init
+    `rollout_c_init`); ``seconds`` searches each move for S seconds instead of ``sims``.
 
     ``rollout=default`` uses the domain's own rollout evaluator where it offers one
     (`Domain.default_rollout`; Go's light playouts, which also take ``prior=`` and
@@ -137,9 +170,12 @@ def mcts_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     sims = take_int(options, "sims", 400, spec)
     num_rollouts = take_int(options, "rollouts", 1, spec)
     leaves = take_int(options, "leaves", ROLLOUT_DEFAULTS["leaves_per_step"], spec)
-    c_init = take_float(options, "c_init", ROLLOUT_DEFAULTS["c_init"], spec)
+    c_init = take_float(options, "c_init", rollout_c_init(domain), spec)
     fpu = take_float(options, "fpu", ROLLOUT_DEFAULTS["fpu_reduction"], spec)
     resign = take_float(options, "resign", -1.0, spec)
+    seconds = take_float(options, "seconds", 0.0, spec)
+    if seconds < 0:
+        raise ConfigError(f"player spec {spec!r}: seconds must be > 0")
     algorithm = options.pop("algorithm", "puct")
     rollout = options.pop("rollout", "default")
     if rollout not in ("default", "uniform"):
@@ -166,7 +202,13 @@ def mcts_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         leaves_per_step=leaves,
     )
     return SearchPlayer(
-        domain, evaluator, config, sims, name=f"mcts{sims}", resign_threshold=resign
+        domain,
+        evaluator,
+        config,
+        sims,
+        name=f"mcts{sims}",
+        resign_threshold=resign,
+        seconds_per_move=seconds or None,
     )
 
 
@@ -176,6 +218,8 @@ __all__ = [
     "make_player",
     "parse_options",
     "reject_unknown",
+    "rollout_c_init",
+    "start_players",
     "take_float",
     "take_int",
 ]

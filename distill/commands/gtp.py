@@ -3,19 +3,25 @@
 For GUIs (Sabaki, Lizzie) and referees (``distill match``, gogui-twogtp)::
 
     distill gtp --size 9 --komi 7.5 --player mcts --simulations 1600
+    distill gtp --size 9 --player run:runs/go9,sims=400 --lizzie
 
 ``--player`` takes any player spec of `distill.arena.specs.make_player` (``random``,
-``mcts:sims=800``, even ``gnugo:level=3`` to relay GNU Go). Diagnostics go to
-stderr; stdout carries only GTP replies.
+``mcts:sims=800``, ``run:RUN_DIR`` for a trained network, even ``gnugo:level=3`` to
+relay GNU Go). ``--version-reply`` sets what ``version`` answers; ``--lizzie`` is
+``--version-reply 0.17`` because Lizzie wants a Leela Zero version of 0.15 or later
+(``--name KataGo`` makes Lizzie use ``kata-analyze`` instead). Diagnostics go to
+stderr; stdout carries only GTP replies. A bad ``--player`` exits 2 before GTP starts.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 
 from distill.commands._args import non_negative_int
+
+#: A Leela Zero version Lizzie accepts (it parses the minor number and wants >= 15).
+LIZZIE_VERSION = "0.17"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--player",
         default="mcts",
-        help="player spec: random | mcts[:sims=N,...] | gnugo[:level=N] | "
-        "gtp:COMMAND (default mcts)",
+        help="player spec: random | mcts[:sims=N,...] | run:RUN_DIR[,sims=N] | "
+        "gnugo[:level=N] | gtp:COMMAND (default mcts)",
     )
     parser.add_argument(
         "--simulations",
@@ -47,6 +53,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="move cap after which the game is scored (default 2*size^2)",
     )
     parser.add_argument("--name", default="distill", help="what the GTP 'name' command answers")
+    parser.add_argument(
+        "--version-reply",
+        default=None,
+        help="what the GTP 'version' command answers (default: distill's version)",
+    )
+    parser.add_argument(
+        "--lizzie",
+        action="store_true",
+        help=f"answer 'version' with {LIZZIE_VERSION} (Lizzie wants Leela Zero 0.15 or later)",
+    )
 
 
 def player_spec(player: str, simulations: int | None) -> str:
@@ -67,10 +83,15 @@ def run(args: argparse.Namespace) -> int:
     from distill.arena.players import Player
     from distill.arena.specs import make_player
     from distill.domains.go import GoDomain
+    from distill.errors import ConfigError
     from distill.gtp.analysis import serve
     from distill.gtp.engine import GtpEngine
+    from distill.gtp.protocol import read_chunks, read_lines
 
     spec = player_spec(args.player, args.simulations)
+    if args.lizzie and args.version_reply is not None:
+        raise ConfigError("give --lizzie or --version-reply, not both")
+    version = LIZZIE_VERSION if args.lizzie else args.version_reply
 
     def factory(domain: GoDomain) -> Player:
         return make_player(spec, domain)
@@ -82,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
         superko=args.superko,
         max_moves=args.max_moves,
         name=args.name,
+        version=version,
         seed=args.seed,
     )
     engine.player  # noqa: B018 -- build it now, so a bad --player spec fails before GTP starts
-    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-    return serve(engine, stdin, sys.stdout)
+    return serve(engine, read_lines(read_chunks(sys.stdin.fileno())), sys.stdout)

@@ -1,14 +1,19 @@
 """`distill match`: N games between two players, refereed by our rules.
 
     distill match --a mcts:sims=2000 --b gnugo:level=0 --games 10 --out runs/m1
-    distill match --domain connect4 --a oracle --b mcts:sims=200 --games 20 --out runs/m2
+    distill match --a run:runs/go9 --b gnugo:level=5 --seconds-per-move 1 --opening-plies 2 \
+        --games 20 --out runs/m2
+    distill match --domain connect4 --a oracle --b mcts:sims=200 --games 20 --out runs/m3
 
 Player A takes colour 0 (Go: black) in games 1, 3, 5, ... and colour 1 in the others
 (``--black``/``--white`` are aliases of ``--a``/``--b``). Specs are those of
 `distill.arena.specs.make_player`: ``random``, ``mcts:sims=N``, ``oracle``,
-``gnugo:level=N``, ``gtp:/path/to/engine args``. The output directory gets one game
-record per game (SGF for Go), ``results.csv`` and ``results.json``; the summary is
-printed as a table.
+``gnugo:level=N``, ``gtp:/path/to/engine args``, ``run:RUN_DIR``. ``--seconds-per-move``
+gives every player that can search for a time budget (``mcts``, ``run:``) that much
+time per move. ``--opening-plies K`` starts each pair of games (colours swapped) from
+a K-move opening: for Go the ladder's balanced openings (`distill.gtp.ladder`), else
+uniformly random moves. The output directory gets one game record per game (SGF for
+Go), ``results.csv`` and ``results.json``; the summary is printed as a table.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from distill.arena.match import GameRecord
-    from distill.arena.players import Player
     from distill.domain import Domain
 
 
@@ -38,6 +42,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-moves", type=int, default=None, help="move cap (default: the domain's)"
     )
     parser.add_argument("--seed", type=non_negative_int, default=0, help="the match's rng seed")
+    parser.add_argument(
+        "--seconds-per-move",
+        type=float,
+        default=None,
+        help="time per move of players that search for a time budget (mcts, run:)",
+    )
+    parser.add_argument(
+        "--opening-plies",
+        type=non_negative_int,
+        default=0,
+        help="start each pair of games from a K-move opening (Go: balanced, 0..2)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="directory for records/results")
 
 
@@ -48,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from distill import make
     from distill.arena.match import play_match
     from distill.arena.results import MatchWriter
+    from distill.arena.specs import start_players
     from distill.errors import ConfigError
 
     if args.games < 1:
@@ -56,7 +73,13 @@ def run(args: argparse.Namespace) -> int:
     domain = make(args.domain, **{k: v for k, v in kwargs.items() if v is not None})
     console = Console(stderr=True)
     labels = (args.a, args.b) if args.a != args.b else (f"A:{args.a}", f"B:{args.b}")
+    openings = match_openings(domain, args.opening_plies, args.games, args.seed)
+    if args.seconds_per_move is not None and not args.seconds_per_move > 0:
+        raise ConfigError(f"--seconds-per-move must be > 0, got {args.seconds_per_move}")
     player_a, player_b = start_players(domain, (args.a, args.b))
+    for player in (player_a, player_b):
+        if args.seconds_per_move is not None and hasattr(player, "seconds_per_move"):
+            player.seconds_per_move = args.seconds_per_move
     writer = MatchWriter(domain, args.out, labels)
 
     def report(record: GameRecord) -> None:
@@ -76,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             args.games,
             np.random.default_rng(args.seed),
             max_moves=args.max_moves,
+            openings=openings,
             labels=labels,
             on_game=report,
         )
@@ -90,23 +114,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def start_players(domain: Domain, specs: tuple[str, ...]) -> list[Player]:
-    """Build the players of `specs`; an engine that cannot start fails here, once (closing
-    the players already started), not as a forfeit in every game."""
-    from distill.arena.specs import make_player
+def match_openings(domain: Domain, plies: int, games: int, seed: int) -> list[list[int]] | None:
+    """Openings for each pair of games: Go's balanced ones, else random (None for 0 plies)."""
+    import numpy as np
 
-    players: list[Player] = []
-    try:
-        for spec in specs:
-            players.append(make_player(spec, domain))
-            check = getattr(players[-1], "check_ready", None)
-            if check is not None:
-                check()
-    except BaseException:
-        for player in players:
-            player.close()
-        raise
-    return players
+    from distill.arena.match import random_openings
+    from distill.domains.go import GoDomain
+    from distill.gtp.ladder import balanced_openings
+
+    if plies == 0:
+        return None
+    rng = np.random.default_rng([seed, plies])
+    if isinstance(domain, GoDomain):  # Go's openings need its board geometry
+        return balanced_openings(domain, (games + 1) // 2, rng, plies)
+    return random_openings(domain, (games + 1) // 2, plies, rng)
 
 
 def results_table(records: list[GameRecord], labels: tuple[str, str], domain: Domain) -> Table:

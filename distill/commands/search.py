@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from distill.arena.players import SearchPlayer
-    from distill.arena.specs import ROLLOUT_DEFAULTS
+    from distill.arena.specs import ROLLOUT_DEFAULTS, rollout_c_init
     from distill.domain import Position
     from distill.errors import ConfigError
     from distill.registry import make
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         domain = make(args.domain)
         rollout = domain.default_rollout
         evaluator = rollout(domain) if rollout is not None else RolloutEvaluator(domain)
-        base = SearchConfig(**ROLLOUT_DEFAULTS)
+        base = SearchConfig(**{**ROLLOUT_DEFAULTS, "c_init": rollout_c_init(domain)})
     moves = " ".join(args.moves)
     position = Position(domain).play_all(domain.parse_moves(moves))
     shown = domain.format_moves(position.history)

@@ -6,24 +6,19 @@ analysis can notice a new command while it searches) and writes replies to `out`
 Analysis commands (as Sabaki and Lizzie send them)::
 
     lz-analyze   [colour] [interval] [interval N] [maxmoves N] ...
-    kata-analyze [colour] [interval] [interval N] [maxmoves N] ...
+    kata-analyze [colour] [interval] [interval N] [maxmoves N] [ownership true] ...
+    lz-genmove_analyze   [colour] [interval] ...
+    kata-genmove_analyze [colour] [interval] ...
 
-``interval`` is in centiseconds between updates (default 100); unknown
-``key value`` options (``minmoves``, ``ownership``, ...) are accepted and ignored.
-The reply opens with ``=`` and then streams one line per update until the next
-command arrives (or the input ends), then ends with an empty line, as Leela Zero
-does. Each line lists the searched moves, most visited first::
-
-    lz-analyze:   info move D4 visits 40 winrate 5625 prior 1235 lcb 5012 order 0 pv D4 ...
-    kata-analyze: info move D4 visits 40 utility 0.125 winrate 0.5625 prior 0.1235 ...
-
-Winrates are for the side to move (Leela Zero: integer 0..10000; KataGo: 0..1),
-from the search's mean value q as (q + 1) / 2; ``utility`` is q itself. ``lcb`` is
-the normal-approximation lower bound winrate - 1.96·sqrt(w(1-w)/visits) (Leela
-Zero's LCB uses a Student-t quantile instead; with no per-move variance here the
-binomial one is the honest choice). Each update is one more search of the player's
-simulation budget, pooled with the earlier ones (root parallelization, Chaslot
-et al. 2008, "Parallel Monte-Carlo Tree Search"), up to `MAX_ANALYSIS_VISITS`.
+``interval`` is in centiseconds between updates (default 100); unknown ``key value``
+options (``minmoves``, ``allow``, ...) are accepted and ignored. ``*-analyze`` answers
+``=`` and then streams one ``info`` line per update (`distill.gtp.info`) until the next
+command arrives, a bare newline included, or the input ends; then it ends the reply
+with an empty line, as Leela Zero does. The search behind it grows one tree
+(`SearchPlayer.search_timed`) until the next command or until the tree is full.
+``*-genmove_analyze`` is ``genmove`` with the same updates while the move is searched
+(for the clock's budget, else the player's simulations), then a ``play VERTEX`` line;
+it is not interrupted by the next command.
 """
 
 from __future__ import annotations
@@ -36,21 +31,21 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
-import numpy as np
-
-from distill.arena.players import Analysis
 from distill.domain import Position
-from distill.domains.go import action_to_vertex
 from distill.errors import DistillError
-from distill.gtp.engine import ANALYSIS_COMMANDS, GtpEngine
+from distill.gtp.engine import (
+    ANALYSIS_COMMANDS,
+    GENMOVE_ANALYZE_COMMANDS,
+    GtpEngine,
+    can_analyse,
+)
+from distill.gtp.info import NetExtras, format_info
 from distill.gtp.protocol import COLOURS, Command, GtpError, format_reply, parse_command
+from distill.search import SearchResult
 
-#: Pooled visits after which analysis stops searching and just waits for the next command.
-MAX_ANALYSIS_VISITS = 200_000
 DEFAULT_INTERVAL_CS = 100
-LCB_Z = 1.96
 
 
 @dataclass(frozen=True)
@@ -61,11 +56,13 @@ class AnalyzeRequest:
         colour: the side to analyse for (0 black, 1 white), None for the side to move.
         interval: seconds between updates.
         max_moves: most moves listed per update (None: every searched move).
+        ownership: KataGo's ``ownership true``: append the ownership map.
     """
 
     colour: int | None
     interval: float
     max_moves: int | None
+    ownership: bool = False
 
 
 def parse_request(command: Command) -> AnalyzeRequest:
@@ -74,64 +71,69 @@ def parse_request(command: Command) -> AnalyzeRequest:
     colour = COLOURS.get(args[0].lower()) if args else None
     if colour is not None:
         args.pop(0)
-    interval_cs, max_moves = DEFAULT_INTERVAL_CS, None
+    interval_cs, max_moves, ownership = DEFAULT_INTERVAL_CS, None, False
     if args and args[0].isdigit():
         interval_cs = int(args.pop(0))
     while args:
         key = args.pop(0).lower()
+        if key not in ("interval", "maxmoves", "ownership"):
+            continue  # options we do not implement (minmoves, allow, avoid, ...)
         if not args:
             raise GtpError(f"{command.name}: option {key!r} has no value")
         value = args.pop(0)
-        if key in ("interval", "maxmoves"):
-            if not value.isdigit():
-                raise GtpError(f"{command.name}: {key} must be a non-negative integer")
-            if key == "interval":
-                interval_cs = int(value)
-            else:
-                max_moves = int(value)
-    return AnalyzeRequest(colour, min(interval_cs, 360_000) / 100.0, max_moves)
-
-
-def pool(total: Analysis | None, new: Analysis) -> Analysis:
-    """Merge two independent searches of one position: visits add, values are visit-weighted."""
-    if total is None:
-        return new
-    visits = total.visits + new.visits
-    weighted = total.q_values * total.visits + new.q_values * new.visits
-    q_values = np.where(visits > 0, weighted / np.maximum(visits, 1), 0.0).astype(np.float32)
-    old_n, new_n = int(total.visits.sum()), int(new.visits.sum())
-    root = (total.root_value * old_n + new.root_value * new_n) / max(old_n + new_n, 1)
-    return Analysis(visits, q_values, new.prior, float(root), {**total.pv, **new.pv})
-
-
-def format_info(analysis: Analysis, size: int, *, kata: bool, max_moves: int | None) -> str:
-    """One update line: ``info move ... pv ...`` for every visited move, most visited first."""
-    visited = np.flatnonzero(analysis.visits > 0)
-    order = sorted(visited, key=lambda a: (-int(analysis.visits[a]), -float(analysis.q_values[a])))
-    if max_moves:
-        order = order[:max_moves]
-    parts = []
-    for rank, action in enumerate(order):
-        visits = int(analysis.visits[action])
-        q = float(analysis.q_values[action])
-        winrate = (q + 1.0) / 2.0
-        lcb = max(0.0, winrate - LCB_Z * math.sqrt(winrate * (1.0 - winrate) / visits))
-        prior = float(analysis.prior[action])
-        line = analysis.pv.get(int(action), [int(action)])
-        pv = " ".join(action_to_vertex(a, size) for a in line)
-        move = action_to_vertex(int(action), size)
-        if kata:
-            stats = (
-                f"visits {visits} utility {q:.6f} winrate {winrate:.6f} "
-                f"prior {prior:.6f} lcb {lcb:.6f}"
-            )
+        if key == "ownership":
+            if value.lower() not in ("true", "false"):
+                raise GtpError(f"{command.name}: ownership must be true or false")
+            ownership = value.lower() == "true"
+        elif not value.isdigit():
+            raise GtpError(f"{command.name}: {key} must be a non-negative integer")
+        elif key == "interval":
+            interval_cs = int(value)
         else:
-            stats = (
-                f"visits {visits} winrate {round(winrate * 10000)} "
-                f"prior {round(prior * 10000)} lcb {round(lcb * 10000)}"
-            )
-        parts.append(f"info move {move} {stats} order {rank} pv {pv}")
-    return " ".join(parts)
+            max_moves = int(value)
+    return AnalyzeRequest(colour, min(interval_cs, 360_000) / 100.0, max_moves, ownership)
+
+
+def _analysing_player(engine: GtpEngine) -> Any:
+    player = engine.player
+    if not can_analyse(player):
+        raise GtpError(f"player {player.name} cannot analyse")
+    return player
+
+
+def _stream(
+    engine: GtpEngine,
+    command: Command,
+    request: AnalyzeRequest,
+    position: Position,
+    write: Callable[[str], None],
+    **search: Any,
+) -> SearchResult:
+    """Search `position` with `search_timed` (keyword arguments `search`), writing an
+    ``info`` line about every request.interval seconds and at least one in all."""
+    player = _analysing_player(engine)
+    kata = command.name.startswith("kata")
+    extras = NetExtras(player, position) if kata else None
+    written = []
+
+    def update(result: SearchResult) -> None:
+        line = format_info(
+            player.analysis_of(result),
+            engine.size,
+            kata=kata,
+            max_moves=request.max_moves,
+            extras=extras,
+            ownership=request.ownership,
+        )
+        write(line + "\n")
+        written.append(True)
+
+    result: SearchResult = player.search_timed(
+        [position], engine.rng, interval=request.interval, on_update=update, **search
+    )
+    if not written:
+        update(result)
+    return result
 
 
 def run_analysis(
@@ -144,46 +146,41 @@ def run_analysis(
     """
     request = parse_request(command)
     position = engine.position if request.colour is None else engine.ready_for(request.colour)
-    player = engine.player
-    analyze = getattr(player, "analyze", None)
-    if analyze is None:
-        raise GtpError(f"player {player.name} cannot analyse")
+    _analysing_player(engine)
     write(f"={command.id}\n")
     try:
-        _stream(
-            engine, command, request, position, lambda p: analyze(p, engine.rng), write, pending
-        )
+        if not position.is_over:
+            _stream(engine, command, request, position, write, seconds=math.inf, stop=pending)
+        while not pending():  # the tree is full (or the game over): wait for the next command
+            time.sleep(0.01)
     except Exception:  # the '=' is out: end the reply cleanly, report on stderr
         traceback.print_exc(file=sys.stderr)
     write("\n")
 
 
-def _stream(
-    engine: GtpEngine,
-    command: Command,
-    request: AnalyzeRequest,
-    position: Position,
-    analyze: Callable[[Position], Analysis],
-    write: Callable[[str], None],
-    pending: Callable[[], bool],
-) -> None:
-    total: Analysis | None = None
-    while True:
-        searched = total is not None and int(total.visits.sum()) >= MAX_ANALYSIS_VISITS
-        if not position.is_over and not searched:
-            total = pool(total, analyze(position))
-            line = format_info(
-                total,
-                engine.size,
-                kata=command.name.startswith("kata"),
-                max_moves=request.max_moves,
-            )
-            write(line + "\n")
-        deadline = time.monotonic() + request.interval
-        while not pending() and (time.monotonic() < deadline or searched or position.is_over):
-            time.sleep(0.01)
-        if pending():
-            return
+def run_genmove_analyze(engine: GtpEngine, command: Command, write: Callable[[str], None]) -> None:
+    """``genmove`` with analysis updates, then ``play VERTEX`` (see the module docstring)."""
+    request = parse_request(command)
+    colour = engine.position.to_play if request.colour is None else request.colour
+    position = engine.ready_for(colour)
+    player = _analysing_player(engine)
+    write(f"={command.id}\n")
+    try:
+        move = "pass"
+        if not position.is_over:
+            with engine.thinking(colour):
+                seconds = player.seconds_per_move
+                limits = (
+                    {"seconds": seconds}
+                    if seconds is not None
+                    else {"seconds": math.inf, "simulations": player.simulations}
+                )
+                result = _stream(engine, command, request, position.clone(), write, **limits)
+            move = engine.play_generated(position, int(player.moves(result)[0]))
+        write(f"play {move}\n")
+    except Exception:  # the '=' is out: end the reply cleanly, report on stderr
+        traceback.print_exc(file=sys.stderr)
+    write("\n")
 
 
 def serve(engine: GtpEngine, inp: Iterable[str], out: TextIO) -> int:
@@ -225,6 +222,9 @@ def _answer(
     try:
         if command.name in ANALYSIS_COMMANDS:
             run_analysis(engine, command, write, pending)
+            return
+        if command.name in GENMOVE_ANALYZE_COMMANDS:
+            run_genmove_analyze(engine, command, write)
             return
         write(format_reply(command.id, engine.handle(command), ok=True))
     except DistillError as exc:  # GtpError and the domain's own user errors

@@ -6,9 +6,16 @@ referees (``distill match``, gogui-twogtp) can drive distill players.
 Commands: the GTP 2 core (``protocol_version name version known_command
 list_commands quit boardsize clear_board komi play genmove undo showboard
 final_score time_settings time_left``), the GNU Go extensions tools rely on
-(``is_legal all_legal list_stones loadsgf printsgf``) and, when the player can
-analyse (`distill.arena.players.SearchPlayer`), the Leela Zero / KataGo analysis
-commands ``lz-analyze`` and ``kata-analyze`` (see `distill.gtp.analysis`).
+(``is_legal all_legal list_stones loadsgf printsgf``), KGS's ``kgs-time_settings``
+and, when the player can analyse (`distill.arena.players.SearchPlayer`), the Leela
+Zero / KataGo analysis commands ``lz-analyze``, ``kata-analyze``,
+``lz-genmove_analyze`` and ``kata-genmove_analyze`` (see `distill.gtp.analysis`).
+
+Time: ``time_settings``, ``kgs-time_settings`` and ``time_left`` set the game clock
+(`distill.gtp.timecontrol.Clock`); ``genmove`` then gives a player that can search
+for a time budget (one with a ``seconds_per_move`` attribute, such as
+`SearchPlayer`) the clock's budget for that move, and books the time it took.
+Other players ignore the clock.
 
 Rules are the domain's: Tromp-Taylor area scoring, positional superko by default,
 suicide illegal, two passes end the game (a ``play`` after that is refused as
@@ -26,7 +33,9 @@ Malformed or unknown commands get a ``?`` reply and the engine keeps running.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +64,16 @@ from distill.gtp.protocol import (
     parse_float,
     parse_int,
 )
+from distill.gtp.timecontrol import Clock, kgs_clock
 
 #: Builds the player for a domain (called again when the board size or komi changes).
 PlayerFactory = Callable[[GoDomain], Player]
+
+
+def can_analyse(player: Player) -> bool:
+    """Whether `player` answers the analysis commands (a `SearchPlayer`'s interface)."""
+    return hasattr(player, "search_timed") and hasattr(player, "analysis_of")
+
 
 CORE_COMMANDS = (
     "protocol_version",
@@ -78,7 +94,10 @@ CORE_COMMANDS = (
     "time_left",
 )
 EXTENSION_COMMANDS = ("is_legal", "all_legal", "list_stones", "loadsgf", "printsgf")
+#: Extensions whose names are not Python identifiers: command -> handler method.
+DASHED_COMMANDS = {"kgs-time_settings": "cmd_kgs_time_settings"}
 ANALYSIS_COMMANDS = ("lz-analyze", "kata-analyze")
+GENMOVE_ANALYZE_COMMANDS = ("lz-genmove_analyze", "kata-genmove_analyze")
 
 
 class GtpEngine:
@@ -119,12 +138,14 @@ class GtpEngine:
         self.domain = self._make_domain(size, komi)
         self.position = Position(self.domain)
         self.quit_requested = False
-        self.time_settings: tuple[float, float, int] | None = None
-        self.time_left: dict[int, tuple[float, int]] = {}
+        #: the game clock (no time limit until the controller sets one)
+        self.clock = Clock()
         self._players: dict[tuple[int, float], Player] = {}
         self._handlers: dict[str, Callable[[Command], str]] = {
             name: getattr(self, "cmd_" + name) for name in CORE_COMMANDS + EXTENSION_COMMANDS
         }
+        for name, method in DASHED_COMMANDS.items():
+            self._handlers[name] = getattr(self, method)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -158,9 +179,9 @@ class GtpEngine:
 
     def commands(self) -> list[str]:
         """Known commands; the analysis ones only when the player can analyse."""
-        names = list(CORE_COMMANDS + EXTENSION_COMMANDS)
-        if hasattr(self.player, "analyze"):
-            names += ANALYSIS_COMMANDS
+        names = [*CORE_COMMANDS, *EXTENSION_COMMANDS, *DASHED_COMMANDS]
+        if can_analyse(self.player):
+            names += [*ANALYSIS_COMMANDS, *GENMOVE_ANALYZE_COMMANDS]
         return names
 
     def handle(self, command: Command) -> str:
@@ -178,6 +199,35 @@ class GtpEngine:
             return vertex_to_action(text, self.size)
         except DistillError:
             raise GtpError(f"invalid vertex {text!r}") from None
+
+    @contextlib.contextmanager
+    def thinking(self, colour: int) -> Iterator[float | None]:
+        """Around a move search of `colour`: gives a timed player the clock's budget for
+        the move (yields it; None without a time limit), then books the time it took."""
+        player = self.player
+        plies, points = len(self.position.history), self.size * self.size
+        budget = self.clock.budget(colour, plies, points)
+        timed = budget is not None and hasattr(player, "seconds_per_move")
+        saved = getattr(player, "seconds_per_move", None)
+        if timed:
+            player.seconds_per_move = budget  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        try:
+            yield budget
+        finally:
+            if timed:
+                player.seconds_per_move = saved  # type: ignore[attr-defined]
+            self.clock.spend(colour, time.perf_counter() - start)
+
+    def play_generated(self, position: Position, action: int) -> str:
+        """Play a generated move (`RESIGN` allowed) on `position` (the position to move
+        from, see `ready_for`); returns the vertex, ``pass`` or ``resign``."""
+        if action == RESIGN:
+            return "resign"
+        if not 0 <= action < self.domain.num_actions or not position.legal_mask()[action]:
+            raise GtpError(f"player {self.player.name} chose an illegal move ({action})")
+        self.position = position.play(action)
+        return action_to_vertex(action, self.size)
 
     def _new_game(self, domain: GoDomain, actions: list[int] | None = None) -> None:
         self.domain = domain
@@ -215,16 +265,25 @@ class GtpEngine:
         return ""
 
     def cmd_boardsize(self, command: Command) -> str:
+        """A new empty board; refused (``unacceptable size``) when the player cannot play
+        on it (a trained network of another board size), keeping the old board."""
         expect_args(command, 1)
         size = parse_int(command.args[0], "board size")
         if not MIN_SIZE <= size <= MAX_SIZE:
             raise GtpError(f"unacceptable size (supported: {MIN_SIZE}..{MAX_SIZE})")
+        old_domain, old_position = self.domain, self.position
         self._new_game(self._make_domain(size, self.domain.rules.komi))  # type: ignore[union-attr]
+        try:
+            self.player  # noqa: B018 -- built now, so a player that cannot play here says so
+        except DistillError as exc:
+            self.domain, self.position = old_domain, old_position
+            raise GtpError(f"unacceptable size ({exc})") from None
         return ""
 
     def cmd_clear_board(self, command: Command) -> str:
         self._new_game(self.domain)
         self.player.reset()
+        self.clock.restart()
         return ""
 
     def cmd_komi(self, command: Command) -> str:
@@ -261,13 +320,9 @@ class GtpEngine:
         position = self.ready_for(colour)
         if position.is_over:
             return "pass"
-        action = genmove(self.player, position.clone(), self.rng)
-        if action == RESIGN:
-            return "resign"
-        if not 0 <= action < self.domain.num_actions or not position.legal_mask()[action]:
-            raise GtpError(f"player {self.player.name} chose an illegal move ({action})")
-        self.position = position.play(action)
-        return action_to_vertex(action, self.size)
+        with self.thinking(colour):
+            action = genmove(self.player, position.clone(), self.rng)
+        return self.play_generated(position, action)
 
     def cmd_undo(self, command: Command) -> str:
         if not self.position.history:
@@ -285,23 +340,33 @@ class GtpEngine:
         return f"B+{score:g}" if score > 0 else f"W+{-score:g}"
 
     def cmd_time_settings(self, command: Command) -> str:
-        """Recorded only: players here are bounded by simulations, not by the clock."""
+        """``time_settings MAIN BYO STONES``: the game clock (`Clock.from_gtp`)."""
         expect_args(command, 3)
         main = parse_float(command.args[0], "main time")
         byo_yomi = parse_float(command.args[1], "byo yomi time")
         stones = parse_int(command.args[2], "byo yomi stones")
         if main < 0 or byo_yomi < 0 or stones < 0:
             raise GtpError("time settings must not be negative")
-        self.time_settings = (main, byo_yomi, stones)
+        self.clock = Clock.from_gtp(main, byo_yomi, stones)
+        return ""
+
+    def cmd_kgs_time_settings(self, command: Command) -> str:
+        """``kgs-time_settings none | absolute MAIN | canadian MAIN BYO STONES |
+        byoyomi MAIN PERIOD PERIODS`` (KGS's extension, Japanese byo-yomi included)."""
+        try:
+            self.clock = kgs_clock(list(command.args))
+        except ValueError as exc:
+            raise GtpError(str(exc)) from None
         return ""
 
     def cmd_time_left(self, command: Command) -> str:
-        """Recorded only (see `cmd_time_settings`)."""
+        """``time_left COLOUR SECONDS STONES``: the controller's view of a clock (an
+        overrun, negative time, counts as none left)."""
         expect_args(command, 3)
         colour = parse_colour(command.args[0])
         seconds = parse_float(command.args[1], "time")
         stones = parse_int(command.args[2], "stones")
-        self.time_left[colour] = (seconds, stones)
+        self.clock.set_left(colour, seconds, stones)
         return ""
 
     # ------------------------------------------------------------------ GNU Go extensions

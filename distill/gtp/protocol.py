@@ -4,7 +4,8 @@ The Go Text Protocol (GTP 2 draft, Farnebäck, https://www.lysator.liu.se/~gunna
 is line based. Section 3.1 of the spec asks the engine to preprocess each
 incoming line before parsing it:
 
-1. remove every control character except HT (tab) and LF (so a stray CR is dropped),
+1. remove every control character except HT (tab) and LF (so a stray CR is dropped:
+   lines end at LF only, section 2.6, and `read_lines` splits on nothing else),
 2. turn each HT into a space,
 3. discard everything after a ``#`` (a comment),
 4. ignore lines that are then empty or only whitespace.
@@ -19,7 +20,9 @@ Everything here is pure string handling, so the fuzz tests can drive it fast.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from distill.errors import DistillError
@@ -48,6 +51,36 @@ class Command:
     id: str
     name: str
     args: tuple[str, ...]
+
+
+def read_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a binary input, split at LF only and decoded as UTF-8.
+
+    `chunks` are any pieces of the input (lines, or blocks from `read_chunks`). Python's
+    text streams also end a line at a bare CR (universal newlines), which would turn
+    ``boardsize\\r 9`` into two commands and put every later reply one step out of line
+    with its command. GTP ends lines at LF; a CR is a control character that `preprocess`
+    removes. Undecodable bytes become U+FFFD; a last line without LF is kept.
+    """
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            yield (line + b"\n").decode("utf-8", errors="replace")
+    if pending:
+        yield pending.decode("utf-8", errors="replace")
+
+
+def read_chunks(fd: int, size: int = 65536) -> Iterator[bytes]:
+    """Blocks of a file descriptor until end of input, read with `os.read`.
+
+    Unbuffered on purpose: the GTP reader runs on a daemon thread, and a daemon thread
+    blocked inside a buffered ``sys.stdin.buffer`` read holds that object's lock, which
+    makes the interpreter abort at exit (after ``quit``) instead of exiting cleanly.
+    """
+    while chunk := os.read(fd, size):
+        yield chunk
 
 
 def preprocess(line: str) -> str:

@@ -224,18 +224,30 @@ def _build(rules: GoRules) -> GoDomain:
 
 
 def _light_rollouts(
-    domain: Domain, *, num_rollouts: int = 1, prior: str = "heuristic", tactics: str = "1"
+    domain: Domain,
+    *,
+    num_rollouts: int = 1,
+    prior: str = "amaf",
+    tactics: str = "1",
+    score: str | float = "0",
 ) -> Any:
     """Network-free players' evaluator: light playouts (`rollouts.LightRolloutEvaluator`).
 
-    prior: ``heuristic`` or ``uniform``; tactics: ``1`` (capture/escape around the last
-    move) or ``0``. ConfigError on another value.
+    prior: ``amaf`` (default), ``heuristic`` or ``uniform``; tactics: ``1``
+    (capture/escape around the last move, no self-atari) or ``0``; score: share of the
+    score margin in a playout's value, in [0, 1). ConfigError on another value.
     """
     from .rollouts import LightRolloutEvaluator
 
     if tactics not in ("0", "1"):
         raise ConfigError(f"go light rollouts: tactics must be 0 or 1, got {tactics!r}")
-    return LightRolloutEvaluator(domain, num_rollouts, prior=prior, tactics=tactics == "1")
+    try:
+        weight = float(score)
+    except ValueError:
+        raise ConfigError(f"go light rollouts: score must be a number, got {score!r}") from None
+    return LightRolloutEvaluator(
+        domain, num_rollouts, prior=prior, tactics=tactics == "1", score_weight=weight
+    )
 
 
 def _export_sgf(

@@ -1,0 +1,324 @@
+"""The ladder: a Go run's agent against a list of opponents, with win rates and an Elo.
+
+`run_ladder(run_dir, opponents, games=N)` plays N games against each opponent (player
+specs of `distill.arena.specs.make_player`: ``random``, ``gnugo:level=5``, ``gtp:...``)
+and writes, under ``RUN/ladder/<checkpoint>/`` (or `out`)::
+
+    <opponent>/game-001.sgf ...   every game (`distill.arena.results.MatchWriter`)
+    <opponent>/results.csv|json   per-game rows and the summary
+    ladder.json                   one row per opponent and the Elo estimate
+
+Openings (`balanced_openings`): GNU Go is deterministic, so games from the empty board
+would repeat. Every pair of games starts from one short opening whose stones stand
+on the third line or higher (the first one or two moves of ordinary play), distinct up
+to the board's symmetries, with colours swapped between the two games of the pair, so
+both sides face the same openings and the openings' own imbalance cancels out.
+
+Elo: `distill.gtp.elo` fits the agent's rating to its scores against the opponents with
+a known rating (GNU Go levels, anchored at level 10 = 0).
+
+Bad input fails before anything is written: an opponent that cannot start is one
+`ConfigError` (not a forfeit per game), a run of another game is refused by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from distill.arena.match import GameRecord, play_match
+from distill.arena.players import Player
+from distill.arena.results import MatchWriter, wilson_interval
+from distill.arena.specs import parse_options, start_players
+from distill.domain import Domain
+from distill.domains.go import GoDomain
+from distill.errors import ConfigError, CorruptFileError
+from distill.fileio import atomic_write
+from distill.gtp.elo import GNUGO_ELO, EloEstimate, Score, fit_elo, single_opponent_elo
+
+#: The 8 symmetries of the square board as maps of (row, col) on an n x n board.
+_SYMMETRIES: tuple[Callable[[int, int, int], tuple[int, int]], ...] = (
+    lambda r, c, n: (r, c),
+    lambda r, c, n: (c, n - 1 - r),
+    lambda r, c, n: (n - 1 - r, n - 1 - c),
+    lambda r, c, n: (n - 1 - c, r),
+    lambda r, c, n: (r, n - 1 - c),
+    lambda r, c, n: (n - 1 - r, c),
+    lambda r, c, n: (c, r),
+    lambda r, c, n: (n - 1 - c, n - 1 - r),
+)
+
+
+def opening_points(size: int) -> list[tuple[int, int]]:
+    """(row, col) of the points on the third line or higher (second on boards under 7x7)."""
+    line = 2 if size >= 7 else 1
+    inner = range(line, size - line)
+    return [(r, c) for r in inner for c in inner]
+
+
+def balanced_openings(
+    domain: Domain, count: int, rng: np.random.Generator, plies: int = 2
+) -> list[list[int]]:
+    """`count` openings of `plies` moves (1 or 2) on `opening_points`, distinct up to
+    symmetry while there are enough (then repeated), in an order drawn from `rng`."""
+    if not isinstance(domain, GoDomain):
+        raise ConfigError(f"balanced openings are for Go, not {domain.name!r}")
+    if plies not in (0, 1, 2):
+        raise ConfigError(f"opening plies must be 0, 1 or 2, got {plies}")
+    if plies == 0 or count < 1:
+        return [[] for _ in range(max(count, 0))]
+    size = domain.size
+    points = opening_points(size)
+    lines = [(p,) for p in points] if plies == 1 else [(a, b) for a in points for b in points]
+    distinct = sorted({_canonical(line, size) for line in lines if len(set(line)) == len(line)})
+    order = rng.permutation(len(distinct))
+    chosen = [distinct[i] for i in order]
+    chosen = [chosen[k % len(chosen)] for k in range(count)]
+    return [[r * size + c for r, c in line] for line in chosen]
+
+
+def _canonical(line: tuple[tuple[int, int], ...], size: int) -> tuple[tuple[int, int], ...]:
+    return min(tuple(sym(r, c, size) for r, c in line) for sym in _SYMMETRIES)
+
+
+def anchor_elo(spec: str) -> float | None:
+    """The ladder rating of an opponent spec, where it is known (GNU Go levels in
+    `GNUGO_ELO` with the default ``capture=1``), else None."""
+    kind, _, rest = spec.strip().partition(":")
+    if kind != "gnugo":
+        return None
+    try:
+        options = parse_options(rest, spec)
+        level, capture = int(options.pop("level", "0")), int(options.pop("capture", "1"))
+    except (ConfigError, ValueError):
+        return None
+    return GNUGO_ELO.get(level) if capture == 1 and not options else None
+
+
+def split_opponents(text: str) -> list[str]:
+    """``"random,gnugo:level=0,capture=0,gnugo:level=5"`` -> the three specs: a comma
+    item of the form ``key=value`` (no ``:``) continues the spec before it."""
+    specs: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if specs and "=" in item and ":" not in item:
+            specs[-1] += "," + item
+        else:
+            specs.append(item)
+    return specs
+
+
+@dataclass(frozen=True)
+class LadderRow:
+    """The agent's results against one opponent (win rate: draws count half)."""
+
+    opponent: str
+    games: int
+    wins: int
+    draws: int
+    losses: int
+    win_rate: float
+    ci95_low: float
+    ci95_high: float
+    opponent_elo: float | None
+    elo: float | None
+    elo_low: float | None
+    elo_high: float | None
+    folder: str
+
+
+@dataclass(frozen=True)
+class LadderResult:
+    """One ladder: the agent, its rows and its Elo (`distill.gtp.elo`)."""
+
+    agent: str
+    checkpoint: str
+    generation: int | None
+    games_per_opponent: int
+    seconds_per_move: float | None
+    rows: list[LadderRow]
+    elo: EloEstimate
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["elo"] = dataclasses.asdict(self.elo)
+        return data
+
+
+@dataclass(frozen=True)
+class LadderSettings:
+    """How a ladder is played (see `run_ladder`)."""
+
+    games: int = 10
+    seconds_per_move: float | None = None
+    simulations: int | None = None
+    checkpoint: str | None = None
+    opening_plies: int = 2
+    seed: int = 0
+
+
+def run_ladder(
+    run_dir: str | Path,
+    opponents: Sequence[str],
+    settings: LadderSettings = LadderSettings(),
+    *,
+    out: Path | None = None,
+    on_game: Callable[[str, GameRecord], None] | None = None,
+) -> LadderResult:
+    """Play the ladder (see the module docstring); returns its result, also written to
+    ``out/ladder.json`` (default out: ``RUN/ladder/<checkpoint stem>``).
+
+    `on_game(opponent, record)` is called after every game (progress output). Raises
+    ConfigError before writing anything when an opponent cannot start, the run is not a
+    Go run, the settings are bad or `out` already holds files.
+    """
+    from distill.arena.agent import cached_agent
+
+    if settings.games < 1:
+        raise ConfigError(f"the ladder needs at least 1 game per opponent, got {settings.games}")
+    if not opponents:
+        raise ConfigError("the ladder needs at least one opponent")
+    if settings.seconds_per_move is not None and not settings.seconds_per_move > 0:
+        raise ConfigError(f"seconds per move must be > 0, got {settings.seconds_per_move}")
+    agent = cached_agent(Path(run_dir), settings.checkpoint)
+    domain = agent.domain
+    if not isinstance(domain, GoDomain):
+        raise ConfigError(f"the ladder plays Go runs; {run_dir} plays {domain.name!r}")
+    out = out or Path(run_dir) / "ladder" / agent.checkpoint.stem
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"{out} already holds files; remove it or give another --out")
+    openings = balanced_openings(
+        domain,
+        math.ceil(settings.games / 2),
+        np.random.default_rng(settings.seed),
+        settings.opening_plies,
+    )
+    players = start_players(domain, (_agent_spec(run_dir, settings), *opponents))
+    try:
+        if settings.seconds_per_move is not None:
+            players[0].seconds_per_move = settings.seconds_per_move  # type: ignore[attr-defined]
+        rows = [
+            _play_opponent(domain, players[0], player, spec, k, openings, settings, out, on_game)
+            for k, (player, spec) in enumerate(zip(players[1:], opponents, strict=True))
+        ]
+    finally:
+        for player in players:
+            player.close()
+    scores = [
+        Score(row.opponent_elo, row.wins + 0.5 * row.draws, row.games)
+        for row in rows
+        if row.opponent_elo is not None
+    ]
+    result = LadderResult(
+        agent=players[0].name,
+        checkpoint=agent.checkpoint.name,
+        generation=_generation(agent.checkpoint.stem),
+        games_per_opponent=settings.games,
+        seconds_per_move=settings.seconds_per_move,
+        rows=rows,
+        elo=fit_elo(scores),
+    )
+    atomic_write(out / "ladder.json", json.dumps(result.to_json(), indent=2) + "\n")
+    return result
+
+
+def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
+    options = [f"sims={settings.simulations}"] if settings.simulations else []
+    if settings.checkpoint:
+        options.append(f"checkpoint={settings.checkpoint}")
+    return ",".join([f"run:{run_dir}", *options])
+
+
+def _generation(stem: str) -> int | None:
+    match = re.fullmatch(r"gen-(\d+)", stem)
+    return int(match.group(1)) if match else None
+
+
+def folder_name(spec: str) -> str:
+    """A file-system-safe folder name for an opponent spec (``gnugo:level=5`` ->
+    ``gnugo-level-5``)."""
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", spec).strip("-") or "opponent"
+
+
+def _play_opponent(
+    domain: Domain,
+    agent: Player,
+    opponent: Player,
+    spec: str,
+    index: int,
+    openings: list[list[int]],
+    settings: LadderSettings,
+    out: Path,
+    on_game: Callable[[str, GameRecord], None] | None,
+) -> LadderRow:
+    """Play `settings.games` games against one opponent; its row of the table."""
+    labels = (agent.name, spec)
+    folder = folder_name(spec)
+    writer = MatchWriter(domain, out / folder, labels)
+
+    def record(game: GameRecord) -> None:
+        writer(game)
+        if on_game is not None:
+            on_game(spec, game)
+
+    rng = np.random.default_rng([settings.seed, index])
+    result = play_match(
+        domain, agent, opponent, settings.games, rng, openings=openings, labels=labels,
+        on_game=record,
+    )  # fmt: skip
+    low, high = wilson_interval(result.score, result.total)
+    rating = anchor_elo(spec)
+    elo = (
+        (None, None, None)
+        if rating is None
+        else single_opponent_elo(rating, result.score, low, high)
+    )
+    return LadderRow(
+        opponent=spec,
+        games=result.total,
+        wins=result.wins,
+        draws=result.draws,
+        losses=result.losses,
+        win_rate=round(result.score, 4),
+        ci95_low=round(low, 4),
+        ci95_high=round(high, 4),
+        opponent_elo=rating,
+        elo=elo[0],
+        elo_low=elo[1],
+        elo_high=elo[2],
+        folder=folder,
+    )
+
+
+def read_ladders(run_dir: str | Path) -> list[dict[str, Any]]:
+    """Every ``RUN/ladder/*/ladder.json`` of a run, by generation (then file name)."""
+    found = []
+    for path in sorted(Path(run_dir, "ladder").glob("*/ladder.json")):
+        try:
+            found.append(json.loads(path.read_text()))
+        except json.JSONDecodeError as exc:
+            raise CorruptFileError(f"{path}: not a ladder result ({exc})") from None
+    return sorted(found, key=lambda d: (d.get("generation") or 0, d.get("checkpoint", "")))
+
+
+__all__ = [
+    "LadderResult",
+    "LadderRow",
+    "LadderSettings",
+    "anchor_elo",
+    "balanced_openings",
+    "folder_name",
+    "opening_points",
+    "read_ladders",
+    "run_ladder",
+    "split_opponents",
+]
