@@ -3,6 +3,10 @@
 ``distill lab credit RUN_DIR --out DIR`` compares the value targets (z, q, λ-returns,
 z/q mixes) along the run's recorded self-play games with the solver's exact values and
 writes ``credit.json`` and ``credit.png`` into DIR (see `distill.lab.credit`).
+
+``distill lab hurts RUN_DIR --out DIR`` corrupts the network's values at rates p and
+measures the search's improvement over the raw policy by the oracle; writes
+``hurts.json`` and ``hurts.png`` (see `distill.lab.hurts`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     credit.add_argument(
         "--max-positions", type=positive_int, help="stop after this many solved positions"
     )
+    _add_hurts(sub)
+
+
+def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    text = "search vs raw policy by the oracle as the value head is corrupted at rate p"
+    hurts = sub.add_parser("hurts", help=text, description=text)
+    hurts.add_argument("run_dir", type=Path, help="run directory (its domain needs a solver)")
+    hurts.add_argument("--out", type=Path, required=True, help="folder for hurts.json/.png")
+    hurts.add_argument("--rates", default="0,0.25,0.5,0.75,1", help="comma-separated p in [0, 1]")
+    hurts.add_argument("--mode", choices=("flip", "noise"), default="flip", help="corruption")
+    hurts.add_argument(
+        "--positions", type=positive_int, default=64, help="scored positions per bucket"
+    )
+    hurts.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
+    hurts.add_argument("--seed", type=non_negative_int, default=0, help="rng seed")
 
 
 def _numbers(text: str, flag: str) -> list[float]:
@@ -49,6 +68,37 @@ def _numbers(text: str, flag: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    return _run_credit(args) if args.experiment == "credit" else _run_hurts(args)
+
+
+def _run_hurts(args: argparse.Namespace) -> int:
+    from distill.arena.agent import load_agent
+    from distill.errors import ConfigError
+    from distill.lab.hurts import measure, write_hurts
+    from distill.solve import require_solver
+
+    rates = _numbers(args.rates, "--rates")
+    if not rates or any(not 0.0 <= p <= 1.0 for p in rates):
+        raise ConfigError(f"--rates: every p must be in [0, 1], got {args.rates!r}")
+    agent = load_agent(args.run_dir, args.checkpoint)
+    require_solver(agent.domain)
+    rows, positions, sims = measure(agent, rates, args.mode, args.positions, args.seed)
+    meta = {
+        "run_dir": str(args.run_dir),
+        "checkpoint": agent.checkpoint.name,
+        "domain": agent.domain.name,
+        "mode": args.mode,
+        "positions": positions,
+        "simulations": sims,
+    }
+    paths = write_hurts(rows, meta, args.out)
+    for r in rows:
+        print(f"p={r.rate:<5g} better {r.improve:.3f}  worse {r.worse:.3f}  net {r.net:+.3f}")
+    print(f"wrote {', '.join(map(str, paths))}")
+    return 0
+
+
+def _run_credit(args: argparse.Namespace) -> int:
     from distill.errors import ConfigError
     from distill.flywheel.loop import load_run_recipe
     from distill.flywheel.run_dir import RunDir
