@@ -213,6 +213,25 @@ def uniform_legal_actions(masks: np.ndarray, rng: np.random.Generator) -> np.nda
     return np.argmax(np.where(masks, noise, -1.0), axis=1).astype(np.int64)
 
 
+def lazy(target: str) -> Callable[..., Any]:
+    """A function that imports ``"module:attribute"`` on its first call and forwards every
+    call to it: a capability (e.g. a solver that compiles numba code) costs nothing until
+    it is used."""
+    module_name, _, attribute = target.partition(":")
+    loaded: list[Callable[..., Any]] = []
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not loaded:
+            import importlib
+
+            loaded.append(getattr(importlib.import_module(module_name), attribute))
+        return loaded[0](*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = attribute
+    call.__doc__ = f"{target}, imported on first use."
+    return call
+
+
 def identity_symmetry(num_actions: int, board_shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
     """(action_perms[1, A], cell_perms[1, H*W]) for a domain with no symmetries but identity."""
     cells = board_shape[0] * board_shape[1]
@@ -220,6 +239,10 @@ def identity_symmetry(num_actions: int, board_shape: tuple[int, int]) -> tuple[n
         np.arange(num_actions, dtype=np.int64)[None, :],
         np.arange(cells, dtype=np.int64)[None, :],
     )
+
+
+#: Plugin kernel modules already run as Python in this process (`KernelDomain.batched`).
+_GUARDED: set[str] = set()
 
 
 @dataclass(eq=False, repr=False, kw_only=True)
@@ -299,6 +322,13 @@ class KernelDomain(Offers, Domain):
         if self._batched is None:
             from distill.jit import specialize
 
+            if self.kernel_module not in _GUARDED and not self.kernel_module.startswith(
+                "distill.domains."
+            ):  # a plugin's kernels: out-of-bounds writes would corrupt memory, not raise
+                from distill.testing import guard_kernels
+
+                guard_kernels(self)
+                _GUARDED.add(self.kernel_module)
             self._batched = specialize("distill.kernels_batched", self.kernel_module)
         return self._batched
 

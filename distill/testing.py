@@ -312,6 +312,25 @@ def _check_kernels(c: _Checker, seed: int, games: int = 3) -> None:
 _KERNELS = ("reset", "step", "legal", "terminal", "to_play", "encode")
 
 
+def guard_kernels(domain: KernelDomain, *, games: int = 2, seed: int = 0) -> None:
+    """DistillError (one line) when the kernels, run as Python on a few random games,
+    index outside their arrays: cheap (about 0.1 s), so `KernelDomain` runs it once per
+    process for plugin kernels before the compiled code could write past a store."""
+    checker = _Checker(domain)
+    module = importlib.import_module(domain.kernel_module)
+    try:
+        kernels = {name: getattr(module, name).py_func for name in _KERNELS}
+    except AttributeError:
+        return  # not @njit kernels: `distill.jit.check_kernels` names the problem
+    rng = np.random.default_rng([seed, 1])
+    try:
+        for _ in range(games):
+            if not _python_game(checker, kernels, rng):
+                return
+    except DomainCheckError as exc:
+        raise DistillError(str(exc).splitlines()[0]) from None
+
+
 def _python_game(c: _Checker, kernels: dict[str, Callable[..., Any]], rng: Any) -> bool:
     """Play one random game with the kernels' Python functions; False when they cannot
     run as Python (numba-only code). An index outside an array fails the check."""

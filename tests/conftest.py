@@ -97,3 +97,21 @@ def install_test_plugins(site: Path, monkeypatch: pytest.MonkeyPatch) -> dict[st
 def plugins(tmp_path, monkeypatch):
     """The test plugins installed for one test (see `install_test_plugins`)."""
     return install_test_plugins(tmp_path / "site", monkeypatch)
+
+
+#: The tic-tac-toe smoke recipe, and overrides that shrink any tiny run to seconds (one
+#: list for every test that trains: change a recipe field once, here).
+SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "tictactoe-smoke.yaml"
+TINY = [
+    "search.num_simulations=6",
+    "selfplay.cheap_simulations=2",
+    "learner.batch_size=16",
+    "arena.games=2",
+    "arena.error_positions=4",
+    "arena.references=[random]",
+]
+
+
+def sets(overrides: list[str]) -> list[str]:
+    """``["a=1", "b=2"]`` -> ``["--set", "a=1", "--set", "b=2"]`` (CLI arguments)."""
+    return [x for o in overrides for x in ("--set", o)]

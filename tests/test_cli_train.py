@@ -11,24 +11,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE as SMOKE_PATH
+from conftest import TINY as BASE_TINY
+from conftest import sets
 
 from distill.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = str(ROOT / "recipes" / "tictactoe-smoke.yaml")
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=2",
-    "arena.error_positions=4",
-    "arena.references=[random]",
-    "budget.generations=1",
-]
-
-
-def sets(overrides: list[str]) -> list[str]:
-    return [x for o in overrides for x in ("--set", o)]
+SMOKE = str(SMOKE_PATH)
+TINY = [*BASE_TINY, "budget.generations=1"]
 
 
 def tree_digest(root: Path) -> dict[str, str]:

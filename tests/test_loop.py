@@ -9,6 +9,8 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE as SMOKE_PATH
+from conftest import TINY as BASE_TINY
 
 from distill.arena.gamelog import GameLog, read_ratings
 from distill.errors import CorruptFileError, DistillError
@@ -20,16 +22,8 @@ from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
 from distill.replay import read_shard
 
-SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "tictactoe-smoke.yaml"
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=2",
-    "arena.error_positions=4",
-    "arena.references=[random]",
-    "arena.rate_policy=true",
-]
+SMOKE = SMOKE_PATH
+TINY = [*BASE_TINY, "arena.rate_policy=true"]
 
 
 def new_run(root: Path, *overrides: str) -> RunDir:

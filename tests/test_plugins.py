@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE as SMOKE_PATH
+from conftest import TINY as BASE_TINY
+from conftest import sets
 
 import distill
 from distill.cli import main
@@ -28,19 +31,8 @@ from distill.recipe import load_recipe
 from distill.testing import DomainCheckError, check_domain
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = str(ROOT / "recipes" / "tictactoe-smoke.yaml")
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=2",
-    "arena.error_positions=4",
-    "budget.generations=1",
-]
-
-
-def sets(overrides: list[str]) -> list[str]:
-    return [x for o in overrides for x in ("--set", o)]
+SMOKE = str(SMOKE_PATH)
+TINY = [*BASE_TINY, "budget.generations=1"]
 
 
 def one_error(capsys, verb: str) -> str:
@@ -202,6 +194,14 @@ def test_an_encode_writing_outside_obs_shape_is_caught_not_a_crash(plugins, tmp_
     assert "out float32[2, 3, 3]" in result.stderr and not run_dir.exists()
     with pytest.raises(DomainCheckError, match=r"kernel encode stays inside its arrays"):
         check_domain(distill.make("hex3-wide-encode"), games=1)
+    # The Python API alone (no check_domain) refuses the kernels before compiled code runs
+    # them: a subprocess, because the unguarded alternative corrupts the heap.
+    code = "import distill; distill.make('hex3-wide-encode').initial().observe()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=plugins, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 1 and "DistillError" in result.stderr, result.stderr
+    assert "kernel encode stays inside its arrays" in result.stderr
 
 
 def test_a_kernel_of_the_wrong_signature_is_named_with_the_signature_expected(

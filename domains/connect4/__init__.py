@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from distill.domain import KernelDomain
+from distill.domain import KernelDomain, lazy
 from distill.errors import MoveParseError
 from distill.symmetry import mirror_perms
 
@@ -104,15 +104,8 @@ def make() -> KernelDomain:
         formatter=format_move,
         parser=parse_move,
         renderer=render,
-        solver=_solver,
+        solver=lazy("distill.domains.connect4.solver:move_scores_state"),
         eval_buckets=EVAL_BUCKETS,
         eval_positions=Path(__file__).resolve().parent / "data",
         player_names=("X", "O"),
     )
-
-
-def _solver(state: np.ndarray) -> list[int | None]:
-    """Exact score of every action (imported on first use: the solver compiles numba code)."""
-    from .solver import move_scores_state
-
-    return move_scores_state(state)

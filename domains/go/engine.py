@@ -265,46 +265,6 @@ def copy_record(src: np.ndarray, dst: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def area(st: np.ndarray) -> tuple[int, int]:
-    """Tromp-Taylor areas (black, white): stones plus empty regions reaching only that colour."""
-    n = int(st[SIZE])
-    nn = n * n
-    region = np.full(nn, -1, dtype=np.int64)
-    stack = np.empty(nn, dtype=np.int64)
-    black, white = 0, 0
-    for p in range(nn):
-        c = colour_at(st, p)
-        if c != 0:
-            black += c == 1
-            white += c == WHITE
-            continue
-        if region[p] >= 0:
-            continue
-        size, reach, top = 0, 0, 0
-        region[p] = p
-        stack[0] = p
-        top = 1
-        while top > 0:
-            top -= 1
-            s = stack[top]
-            size += 1
-            for k in range(4):
-                q = NEIGHBOURS[n, s, k]
-                if q < 0:
-                    continue
-                cq = colour_at(st, q)
-                if cq != 0:
-                    reach |= cq
-                elif region[q] < 0:
-                    region[q] = p
-                    stack[top] = q
-                    top += 1
-        black += size * (reach == 1)
-        white += size * (reach == WHITE)
-    return black, white
-
-
-@njit(cache=True)
 def ownership(st: np.ndarray, out: np.ndarray) -> None:
     """out: int8[N*N] := Tromp-Taylor owner of each point: +1 black (a black stone or an
     empty region reaching only black), -1 white, 0 an empty region reaching both or none."""
@@ -339,6 +299,19 @@ def ownership(st: np.ndarray, out: np.ndarray) -> None:
         owner = 1 if reach == 1 else (-1 if reach == WHITE else 0)
         for i in range(count):
             out[members[i]] = owner
+
+
+@njit(cache=True)
+def area(st: np.ndarray) -> tuple[int, int]:
+    """Tromp-Taylor areas (black, white): stones plus empty regions reaching only that colour."""
+    n = int(st[SIZE])
+    owner = np.empty(n * n, dtype=np.int8)
+    ownership(st, owner)
+    black, white = 0, 0
+    for p in range(n * n):
+        black += owner[p] == 1
+        white += owner[p] == -1
+    return black, white
 
 
 @njit(cache=True)
