@@ -331,11 +331,11 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
         domain = make(recipe.domain.id, **recipe.domain.kwargs)
     except DistillError as exc:
         raise ConfigError(f"{path}: domain: {exc}") from None
-    _require_offers(path, data, recipe, domain)
+    _require_offers(path, recipe, domain)
     return recipe
 
 
-def _require_offers(path: str | Path, data: dict[str, Any], recipe: Recipe, domain: Any) -> None:
+def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
     """ConfigError naming the first field that asks the domain for what it does not offer."""
     from distill.arena.pool import check_references
 

@@ -49,6 +49,7 @@ KILLS = [
     ("written:*.shard:2", "after a shard: named on disk, not yet in state.json"),
     ("written:*.ckpt:1", "after a fit: the checkpoint on disk, not yet in state.json"),
     ("unnamed:metrics.csv:1", "between fit and arena: the arena's row not yet recorded"),
+    ("written:ratings.json:1", "after an arena: its rating games on disk, not yet recorded"),
 ]
 
 
@@ -67,6 +68,7 @@ LEFT_BEHIND = [
     (".shard", "selfplay"),
     (".ckpt", "selfplay"),
     (".tmp", "learned"),
+    ("learned",),
 ]
 
 
