@@ -27,6 +27,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "domains": ("domains", "list the known domains"),
     "eval": ("eval", "evaluate a run's agent on solver-scored positions"),
     "gtp": ("gtp", "speak GTP v2 on stdin/stdout (Go), for GUIs and referees"),
+    "lab": ("lab", "measure claims against exact answers: lab credit RUN_DIR --out DIR"),
     "ladder": ("ladder", "play a Go run's agent against GNU Go levels etc.; win rates and Elo"),
     "match": ("match", "play N games between two players (distill or GTP engines)"),
     "play": ("play", "play against an agent in the terminal"),

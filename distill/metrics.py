@@ -155,6 +155,30 @@ class ArenaMetrics:
     losing_lines: int | None = _column(
         "losing_lines", "lines", "lines of play the search player loses", int
     )
+    improve: float | None = _column(
+        "search_improve", "fraction", "scored positions where the search's move beats the policy's"
+    )
+    worse: float | None = _column(
+        "search_worse", "fraction", "scored positions where the search's move is worse (MCTS hurts)"
+    )
+    value_mse: float | None = _column(
+        "value_mse", "value²", "value head vs the exact value (+1/0/-1) on scored positions"
+    )
+    value_ece: float | None = _column(
+        "value_ece", "value", "expected calibration error of the value head (10 bins)"
+    )
+    policy_wins_taken: float | None = _column(
+        "policy_wins_taken", "fraction", "raw policy takes an immediate win where one exists"
+    )
+    search_wins_taken: float | None = _column(
+        "search_wins_taken", "fraction", "search takes an immediate win where one exists"
+    )
+    policy_losses_blocked: float | None = _column(
+        "policy_losses_blocked", "fraction", "raw policy avoids moves that let the opponent win"
+    )
+    search_losses_blocked: float | None = _column(
+        "search_losses_blocked", "fraction", "search avoids moves that let the opponent win"
+    )
     errors: tuple[ErrorRates, ...] = ()
 
 

@@ -15,6 +15,10 @@
 * ``errors.png``: exact error rates per generation, player and position bucket
   (non-optimal moves solid, outcome-changing moves dashed);
 * ``learning_curve.png``: outcome-changing error rates against wall-clock minutes;
+* ``search_diagnostics.png``: per generation, the share of scored positions where the
+  search's move beats / is worse than the raw policy's, and immediate wins taken and
+  losses blocked by each (`distill.arena.diagnostics`);
+* ``calibration.png``: the value head's reliability diagram (first and latest arena);
 * ``losses.png``: mean policy / value / total loss per generation;
 * ``throughput.png``: self-play positions/s and learner samples/s;
 * ``ladder.png`` (`write_ladder_plot`): where ``distill ladder`` ran on the run's
@@ -72,6 +76,11 @@ def write_report(run_dir: str | Path) -> list[Path]:
     else:  # a run from before the rating pool: the elo column of metrics.csv
         plots["elo.png"] = ("Elo vs random (anchor 0)", "generation", _legacy_elo(rows))
     plots.update(_metric_plots(rows))
+    plots["calibration.png"] = (
+        "value head reliability vs exact values (arena positions)",
+        "predicted value (bin mean)",
+        _reliability_series(run.root / "arena"),
+    )
     written = [
         _plot(run.report / name, f"{run.root.name}: {title}", xlabel, series)
         for name, (title, xlabel, series) in plots.items()
@@ -151,9 +160,55 @@ def _metric_plots(rows: Sequence[GenerationMetrics]) -> dict[str, tuple[str, str
             "wall-clock minutes",
             _error_series(rows, mins, False),
         ),
+        "search_diagnostics.png": (
+            "search vs raw policy by the oracle",
+            "generation",
+            _diagnostic_series(rows, gen),
+        ),
         "losses.png": ("training loss", "generation", losses),
         "throughput.png": ("throughput", "generation", throughput),
     }
+
+
+def _diagnostic_series(
+    rows: Sequence[GenerationMetrics], x: Callable[[GenerationMetrics], float]
+) -> list[Series]:
+    """Policy improvement (search better / worse) and terminal accuracy per generation."""
+    arena = [(m, m.arena) for m in rows if m.arena is not None]
+    fields = (
+        ("improve", "search better than policy", "C0-o"),
+        ("worse", "search worse than policy (MCTS hurts)", "C3-o"),
+        ("policy_wins_taken", "policy takes immediate wins", "C1--"),
+        ("search_wins_taken", "search takes immediate wins", "C1-"),
+        ("policy_losses_blocked", "policy blocks immediate losses", "C2--"),
+        ("search_losses_blocked", "search blocks immediate losses", "C2-"),
+    )
+    return [
+        dataclasses.replace(_series(arena, x, name, label), style=style)
+        for name, label, style in fields
+    ]
+
+
+def _reliability_series(arena_dir: Path) -> list[Series]:
+    """Reliability diagram: mean exact value per bin of the value head's prediction, for
+    the first and the latest arena, against the diagonal of perfect calibration."""
+    from distill.arena.diagnostics import read_reliability
+
+    tables = read_reliability(arena_dir)
+    if not tables:
+        return []
+    out = [Series([-1.0, 1.0], [-1.0, 1.0], "perfectly calibrated", "k:")]
+    for k, generation in enumerate(sorted({min(tables), max(tables)})):
+        rows = [r for r in tables[generation] if r.count]
+        out.append(
+            Series(
+                [float(r.mean_predicted or 0.0) for r in rows],
+                [float(r.mean_exact or 0.0) for r in rows],
+                f"network {generation + 1} ({sum(r.count for r in rows)} positions)",
+                f"C{k}-o",
+            )
+        )
+    return out
 
 
 def _series(

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from distill.arena.diagnostics import SearchDiagnostics, diagnose, record_reliability
 from distill.arena.exhaustive import never_loses
 from distill.arena.gamelog import GameLog
 from distill.arena.match import replay_lines
@@ -124,12 +125,16 @@ def run_arena(
     )
     try:
         per_game = rating.begin(entrants, timed=allowance_s is not None) if arena.games else 0.0
-        errors, perfect, losing = _exact_checks(domain, recipe, new, evaluator, rng, cache_dir)
+        errors, diagnostics, perfect, losing = _exact_checks(
+            domain, recipe, new, evaluator, rng, cache_dir
+        )
         if arena.games and allowance_s is not None:
             left = allowance_s - (time.perf_counter() - start)
             rating.play_each(entrants, extra_games(arena, left, per_game, rating.pairings))
     finally:
         rating.players.close()
+    if diagnostics is not None:
+        record_reliability(arena_dir, generation, diagnostics.reliability)
     fit = rating.finish() if arena.games else None
     search = _rating(fit, new.name)
     policy = _rating(fit, entrants[-1].name) if arena.rate_policy else None
@@ -144,7 +149,25 @@ def run_arena(
         perfect=perfect,
         losing_lines=losing,
         errors=errors,
+        **_diagnostic_fields(diagnostics),
     )
+
+
+def _diagnostic_fields(diagnostics: SearchDiagnostics | None) -> dict[str, float | None]:
+    """The `ArenaMetrics` fields of the search diagnostics (none without an oracle)."""
+    if diagnostics is None:
+        return {}
+    d = diagnostics
+    return {
+        "improve": d.improve,
+        "worse": d.worse,
+        "value_mse": d.value_mse,
+        "value_ece": d.value_ece,
+        "policy_wins_taken": d.policy_wins_taken,
+        "search_wins_taken": d.search_wins_taken,
+        "policy_losses_blocked": d.policy_losses_blocked,
+        "search_losses_blocked": d.search_losses_blocked,
+    }
 
 
 def _rating(fit: RatingFit | None, name: str) -> Rating | None:
@@ -161,17 +184,22 @@ def _exact_checks(
     evaluator: Any,
     rng: np.random.Generator,
     cache_dir: Path | None,
-) -> tuple[tuple[ErrorRates, ...], bool | None, int | None]:
-    """(error rates per player and bucket, never-loses verdict, losing lines)."""
+) -> tuple[tuple[ErrorRates, ...], SearchDiagnostics | None, bool | None, int | None]:
+    """(error rates per player and bucket, search diagnostics over all buckets,
+    never-loses verdict, losing lines)."""
     arena = recipe.arena
     errors: tuple[ErrorRates, ...] = ()
+    diagnostics = None
     if arena.error_positions and has_oracle(domain) and domain.eval_buckets:
         players: dict[str, Player] = {"policy": PolicyPlayer(domain, evaluator), "search": search}
-        errors = _bucket_errors(domain, players, arena.error_positions, recipe.seed, rng, cache_dir)
+        errors, scored, moves = _bucket_errors(
+            domain, players, arena.error_positions, recipe.seed, rng, cache_dir
+        )
+        diagnostics = diagnose(domain, evaluator, scored, moves["policy"], moves["search"])
     if not arena.perfect_play_check:
-        return errors, None, None
+        return errors, diagnostics, None, None
     report = never_loses(domain, search, rng)
-    return errors, report.perfect, len(report.losses)
+    return errors, diagnostics, report.perfect, len(report.losses)
 
 
 def _bucket_errors(
@@ -181,15 +209,21 @@ def _bucket_errors(
     seed: int,
     rng: np.random.Generator,
     cache_dir: Path | None,
-) -> tuple[ErrorRates, ...]:
-    """Exact error rates of each player on each of the domain's position buckets."""
+) -> tuple[tuple[ErrorRates, ...], list[ScoredPosition], dict[str, np.ndarray]]:
+    """Exact error rates of each player on each of the domain's position buckets, and
+    the positions of all buckets with each player's moves there (for the diagnostics)."""
     out: list[ErrorRates] = []
+    scored: list[ScoredPosition] = []
+    moves: dict[str, list[np.ndarray]] = {name: [] for name in players}
     for bucket in domain.eval_buckets or {}:
         positions = position_set(domain, bucket, n, seed, cache_dir)
+        scored += positions
         for name, player in players.items():
-            rates = error_rates(positions, choose_on_positions(domain, player, positions, rng))
+            chosen = choose_on_positions(domain, player, positions, rng)
+            moves[name].append(chosen)
+            rates = error_rates(positions, chosen)
             out.append(ErrorRates(name, bucket, rates["not_optimal"], rates["outcome_change"]))
-    return tuple(out)
+    return tuple(out), scored, {k: np.concatenate(v) for k, v in moves.items()}
 
 
 __all__ = ["choose_on_positions", "error_rates", "has_oracle", "run_arena"]

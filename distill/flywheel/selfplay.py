@@ -135,6 +135,7 @@ class SelfPlayBatch:
             "move_index": self.ply.astype(np.int32),
             "game_of": ids[self.game],
             "generation": np.full(self.num_positions, generation, dtype=np.int32),
+            "action": self.action.astype(np.int64),
             "game_id": ids,
             "game_final_value": self.final_value.astype(np.float32),
             "game_final_player": self.final_player.astype(np.int8),

@@ -31,6 +31,8 @@ player             int8 [N]               player to move p_t
 move_index         int32 [N]              ply of the position in its game
 game_of            int64 [N]              game_id of the game the position is from
 generation         int32 [N]              network generation that played it
+action             int64 [N]              optional: the move played there (lets
+                                          `distill lab credit` replay each game)
 =================  =====================  ========================================
 
 Per game (G rows, in the order the games' positions appear):
@@ -76,6 +78,8 @@ POSITION_DTYPES: dict[str, type] = {
     "game_of": np.int64,
     "generation": np.int32,
 }
+#: Optional per-position fields (present in shards written since they were added).
+OPTIONAL_POSITION_DTYPES: dict[str, type] = {"action": np.int64}
 GAME_DTYPES: dict[str, type] = {
     "game_id": np.int64,
     "game_final_value": np.float32,

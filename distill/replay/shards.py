@@ -26,6 +26,7 @@ from distill.replay.format import (
     GAME_DTYPES,
     MAGIC,
     OPTIONAL_GAME_DTYPES,
+    OPTIONAL_POSITION_DTYPES,
     POSITION_DTYPES,
     Arrays,
     upgrade,
@@ -95,6 +96,7 @@ def layout_problem(arrays: Arrays) -> str | None:
     checks = [(k, n, d) for k, d in POSITION_DTYPES.items()]
     checks += [(k, g, d) for k, d in GAME_DTYPES.items()]
     checks += [(k, g, d) for k, d in OPTIONAL_GAME_DTYPES.items() if k in arrays]
+    checks += [(k, n, d) for k, d in OPTIONAL_POSITION_DTYPES.items() if k in arrays]
     for key, rows, dtype in checks:
         array = arrays.get(key)
         if array is None or array.dtype != dtype or array.shape[:1] != (rows,):
@@ -106,7 +108,8 @@ def layout_problem(arrays: Arrays) -> str | None:
     if "game_ownership" in arrays and arrays["game_ownership"].shape[1:] != board:
         shape = list(arrays["game_ownership"].shape)
         return f"field 'game_ownership' should be int8[{g}, {board[0]}, {board[1]}], got {shape}"
-    unknown = set(arrays) - set(POSITION_DTYPES) - set(GAME_DTYPES) - set(OPTIONAL_GAME_DTYPES)
+    known = {*POSITION_DTYPES, *GAME_DTYPES, *OPTIONAL_GAME_DTYPES, *OPTIONAL_POSITION_DTYPES}
+    unknown = set(arrays) - known
     if unknown:
         return f"unknown fields {sorted(unknown)}"
     return None

@@ -1,0 +1,133 @@
+"""`distill lab EXPERIMENT ...`: measurement labs that test the toolkit's claims.
+
+``distill lab credit RUN_DIR --out DIR`` compares the value targets (z, q, λ-returns,
+z/q mixes) along the run's recorded self-play games with the solver's exact values and
+writes ``credit.json`` and ``credit.png`` into DIR (see `distill.lab.credit`).
+
+``distill lab hurts RUN_DIR --out DIR`` corrupts the network's values at rates p and
+measures the search's improvement over the raw policy by the oracle; writes
+``hurts.json`` and ``hurts.png`` (see `distill.lab.hurts`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from distill.commands._args import non_negative_int, positive_int
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
+    credit = sub.add_parser(
+        "credit",
+        help="value targets vs the solver's exact values along a run's self-play games",
+        description="value targets vs the solver's exact values along a run's self-play games",
+    )
+    credit.add_argument("run_dir", type=Path, help="run directory (its domain needs a solver)")
+    credit.add_argument("--out", type=Path, required=True, help="folder for credit.json/.png")
+    credit.add_argument(
+        "--lambdas", default="0,0.5,0.8,0.95,1", help="comma-separated λ values in [0, 1]"
+    )
+    credit.add_argument(
+        "--mixes", default="0.25,0.5,0.75", help="comma-separated z weights of the z/q mixes"
+    )
+    credit.add_argument(
+        "--min-ply",
+        type=non_negative_int,
+        default=0,
+        help="solve only positions with at least this many plies played (solver cost)",
+    )
+    credit.add_argument(
+        "--max-positions", type=positive_int, help="stop after this many solved positions"
+    )
+    _add_hurts(sub)
+
+
+def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    text = "search vs raw policy by the oracle as the value head is corrupted at rate p"
+    hurts = sub.add_parser("hurts", help=text, description=text)
+    hurts.add_argument("run_dir", type=Path, help="run directory (its domain needs a solver)")
+    hurts.add_argument("--out", type=Path, required=True, help="folder for hurts.json/.png")
+    hurts.add_argument("--rates", default="0,0.25,0.5,0.75,1", help="comma-separated p in [0, 1]")
+    hurts.add_argument("--mode", choices=("flip", "noise"), default="flip", help="corruption")
+    hurts.add_argument(
+        "--positions", type=positive_int, default=64, help="scored positions per bucket"
+    )
+    hurts.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
+    hurts.add_argument("--seed", type=non_negative_int, default=0, help="rng seed")
+
+
+def _numbers(text: str, flag: str) -> list[float]:
+    from distill.errors import ConfigError
+
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"{flag}: expected comma-separated numbers, got {text!r}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    return _run_credit(args) if args.experiment == "credit" else _run_hurts(args)
+
+
+def _run_hurts(args: argparse.Namespace) -> int:
+    from distill.arena.agent import load_agent
+    from distill.errors import ConfigError
+    from distill.lab.hurts import measure, write_hurts
+    from distill.solve import require_solver
+
+    rates = _numbers(args.rates, "--rates")
+    if not rates or any(not 0.0 <= p <= 1.0 for p in rates):
+        raise ConfigError(f"--rates: every p must be in [0, 1], got {args.rates!r}")
+    agent = load_agent(args.run_dir, args.checkpoint)
+    require_solver(agent.domain)
+    rows, positions, sims = measure(agent, rates, args.mode, args.positions, args.seed)
+    meta = {
+        "run_dir": str(args.run_dir),
+        "checkpoint": agent.checkpoint.name,
+        "domain": agent.domain.name,
+        "mode": args.mode,
+        "positions": positions,
+        "simulations": sims,
+    }
+    paths = write_hurts(rows, meta, args.out)
+    for r in rows:
+        print(f"p={r.rate:<5g} better {r.improve:.3f}  worse {r.worse:.3f}  net {r.net:+.3f}")
+    print(f"wrote {', '.join(map(str, paths))}")
+    return 0
+
+
+def _run_credit(args: argparse.Namespace) -> int:
+    from distill.errors import ConfigError
+    from distill.flywheel.loop import load_run_recipe
+    from distill.flywheel.run_dir import RunDir
+    from distill.lab.credit import check_lambdas, credit_report, write_credit
+    from distill.registry import make
+    from distill.solve import require_solver
+
+    lambdas = check_lambdas(_numbers(args.lambdas, "--lambdas"))
+    mixes = _numbers(args.mixes, "--mixes")
+    if any(not 0.0 <= m <= 1.0 for m in mixes):
+        raise ConfigError(f"--mixes: every z weight must be in [0, 1], got {args.mixes}")
+    recipe = load_run_recipe(RunDir.open(args.run_dir))
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    require_solver(domain)
+    report = credit_report(
+        args.run_dir,
+        domain,
+        lambdas=lambdas,
+        mixes=mixes,
+        min_ply=args.min_ply,
+        max_positions=args.max_positions,
+    )
+    paths = write_credit(report, args.out)
+    for name, phases in report.stats.items():
+        row = "  ".join(
+            f"{p}: mse {s.mse:.3f} bias {s.bias:+.3f}" for p, s in phases.items() if s.count
+        )
+        print(f"{name:12s} {row}")
+    print(
+        f"{report.positions} positions of {report.games} games; wrote {', '.join(map(str, paths))}"
+    )
+    return 0
