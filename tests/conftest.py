@@ -115,3 +115,11 @@ TINY = [
 def sets(overrides: list[str]) -> list[str]:
     """``["a=1", "b=2"]`` -> ``["--set", "a=1", "--set", "b=2"]`` (CLI arguments)."""
     return [x for o in overrides for x in ("--set", o)]
+
+
+def one_error(capsys: pytest.CaptureFixture[str], verb: str) -> str:
+    """The captured stderr, checked to be one ``distill VERB: error: ...`` line."""
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith(f"distill {verb}: error: ")
+    return err

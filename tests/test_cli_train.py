@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import SMOKE as SMOKE_PATH
 from conftest import TINY as BASE_TINY
-from conftest import sets
+from conftest import one_error, sets
 
 from distill.cli import main
 
@@ -28,13 +28,6 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-
-
-def one_error(capsys, verb: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err and len(err.splitlines()) == 1, err
-    assert err.startswith(f"distill {verb}: error: ")
-    return err
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import SMOKE as SMOKE_PATH
 from conftest import TINY as BASE_TINY
-from conftest import sets
+from conftest import one_error, sets
 
 import distill
 from distill.cli import main
@@ -33,13 +33,6 @@ from distill.testing import DomainCheckError, check_domain
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = str(SMOKE_PATH)
 TINY = [*BASE_TINY, "budget.generations=1"]
-
-
-def one_error(capsys, verb: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err and len(err.splitlines()) == 1, err
-    assert err.startswith(f"distill {verb}: error: ")
-    return err
 
 
 @pytest.fixture(scope="module")
