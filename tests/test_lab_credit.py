@@ -11,29 +11,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SMOKE, sets
+from conftest import TINY as BASE_TINY
 
 from distill.cli import main
 from distill.replay.format import FORMAT_VERSION
 from distill.replay.shards import read_shard, write_shard
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = str(ROOT / "recipes" / "tictactoe-smoke.yaml")
-TINY = [
-    "search.num_simulations=6",
-    "selfplay.cheap_simulations=2",
-    "learner.batch_size=16",
-    "arena.games=0",
-    "arena.error_positions=0",
-    "arena.references=[random]",
-    "budget.generations=1",
-]
+# the shared tiny run, without an arena: the lab reads only self-play
+TINY = [*BASE_TINY, "arena.games=0", "arena.error_positions=0", "budget.generations=1"]
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lab") / "run"
-    args = [x for o in TINY for x in ("--set", o)]
-    assert main(["train", SMOKE, *args, "--run-dir", str(root), "--quiet"]) == 0
+    assert main(["train", str(SMOKE), *sets(TINY), "--run-dir", str(root), "--quiet"]) == 0
     return root
 
 
