@@ -18,7 +18,6 @@ from distill.cli import main
 from distill.replay.format import FORMAT_VERSION
 from distill.replay.shards import read_shard, write_shard
 
-ROOT = Path(__file__).resolve().parents[1]
 # the shared tiny run, without an arena: the lab reads only self-play
 TINY = [*BASE_TINY, "arena.games=0", "arena.error_positions=0", "budget.generations=1"]
 
