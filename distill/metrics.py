@@ -1,7 +1,7 @@
 """The typed metrics record: one row of ``metrics.csv`` per generation.
 
 The outer loop builds a `GenerationMetrics` from typed parts (`FitMetrics`,
-`SelfPlayMetrics`, `ArenaMetrics` with its `ErrorRates`), `distill.progress`
+`SelfPlayMetrics`, `ArenaMetrics` with its `ErrorRates`, `LadderMetrics`), `distill.progress`
 shows it, and `distill.report` reads it back with `GenerationMetrics.from_row`.
 Every column is declared once, here, with its unit and meaning (`columns()`
 lists them; docs/ratings.md shows the table); the only composed column names,
@@ -183,6 +183,28 @@ class ArenaMetrics:
 
 
 @dataclass(frozen=True)
+class LadderMetrics:
+    """One ladder inside the run (`distill.gtp.ladder`; recipe section ``ladder``)."""
+
+    elo: float | None = _column(
+        "ladder_elo", "Elo", "ladder rating of the new network (scale: `ladder_anchor`)"
+    )
+    elo_low: float | None = _column("ladder_elo_low", "Elo", "low end of its 95% interval")
+    elo_high: float | None = _column("ladder_elo_high", "Elo", "high end of its 95% interval")
+    anchor: str | None = _column(
+        "ladder_anchor", "text", "what the ladder Elo is relative to (or why there is none)", str
+    )
+    games: int | None = _column("ladder_games", "games", "ladder games played", int)
+    win_rates: str | None = _column(
+        "ladder_win_rates", "names", "opponent=win rate (draw = 1/2), space separated", str
+    )
+    seconds: float | None = _column("ladder_s", "s", "wall time of the ladder")
+    share: float | None = _column(
+        "ladder_share", "fraction", "ladder time so far / run wall time so far"
+    )
+
+
+@dataclass(frozen=True)
 class GenerationMetrics:
     """One row of metrics.csv: counters after the generation, then its parts."""
 
@@ -194,11 +216,12 @@ class GenerationMetrics:
     fit: FitMetrics | None = None
     selfplay: SelfPlayMetrics | None = None
     arena: ArenaMetrics | None = None
+    ladder: LadderMetrics | None = None
 
     def to_row(self) -> dict[str, Any]:
         """The CSV row: column -> value (None cells left out)."""
         row = _flat(self)
-        for part in (self.fit, self.selfplay, self.arena):
+        for part in (self.fit, self.selfplay, self.arena, self.ladder):
             if part is not None:
                 row.update(_flat(part))
         for rates in self.arena.errors if self.arena else ():
@@ -215,7 +238,11 @@ class GenerationMetrics:
             arena = dataclasses.replace(arena or ArenaMetrics(), errors=errors)
         base = _parse(cls, row) or cls()
         return dataclasses.replace(
-            base, fit=_parse(FitMetrics, row), selfplay=_parse(SelfPlayMetrics, row), arena=arena
+            base,
+            fit=_parse(FitMetrics, row),
+            selfplay=_parse(SelfPlayMetrics, row),
+            arena=arena,
+            ladder=_parse(LadderMetrics, row),
         )
 
 
@@ -223,7 +250,7 @@ def columns() -> list[Column]:
     """Every fixed column, in CSV order (the error columns follow, per player and bucket)."""
     return [
         f.metadata["column"]
-        for part in (GenerationMetrics, FitMetrics, SelfPlayMetrics, ArenaMetrics)
+        for part in (GenerationMetrics, FitMetrics, SelfPlayMetrics, ArenaMetrics, LadderMetrics)
         for f in dataclasses.fields(part)
         if "column" in f.metadata
     ]
@@ -302,6 +329,7 @@ __all__ = [
     "ErrorRates",
     "FitMetrics",
     "GenerationMetrics",
+    "LadderMetrics",
     "SelfPlayMetrics",
     "columns",
     "error_columns",

@@ -18,7 +18,7 @@ from rich.live import Live
 from rich.table import Table
 
 from distill.flywheel.run_dir import RunState
-from distill.metrics import ArenaMetrics, GenerationMetrics
+from distill.metrics import ArenaMetrics, GenerationMetrics, LadderMetrics
 from distill.recipe import Recipe
 
 
@@ -36,6 +36,7 @@ class Progress:
         self.total_generations = 0
         self.perfect_check = False
         self.arena_share: float | None = None
+        self.ladder_share: float | None = None
         self._live: Live | None = None
 
     # -- events ----------------------------------------------------------------------------
@@ -80,6 +81,9 @@ class Progress:
         shown = arena_summary(metrics.arena) if metrics.arena is not None else []
         if metrics.arena is not None and metrics.arena.share is not None:
             self.arena_share = metrics.arena.share
+        if metrics.ladder is not None:
+            shown += ladder_summary(metrics.ladder)
+            self.ladder_share = metrics.ladder.share
         if shown:
             self.fields["evaluation"] = " ".join(shown)
         self._refresh()
@@ -104,6 +108,8 @@ class Progress:
         share = ""
         if self.arena_share is not None:
             share = f"; arena {100 * self.arena_share:.1f}% of the wall time"
+        if self.ladder_share is not None:
+            share += f"; ladder {100 * self.ladder_share:.1f}% of the wall time"
         print(
             f"finished {state.generation} generations, {state.games} games, "
             f"{state.learner_steps} learner steps in {session_seconds:.1f} s this session "
@@ -149,4 +155,14 @@ def arena_summary(arena: ArenaMetrics) -> list[str]:
     return shown
 
 
-__all__ = ["Progress", "arena_summary"]
+def ladder_summary(ladder: LadderMetrics) -> list[str]:
+    """Short texts of a ladder: its Elo with the 95% interval, and the win rates."""
+    from distill.gtp.elo import EloEstimate
+
+    shown = [f"ladder_elo={EloEstimate(ladder.elo, ladder.elo_low, ladder.elo_high).text()}"]
+    if ladder.elo is None and ladder.elo_low is None and ladder.elo_high is None:
+        shown = []  # no opponent of known rating: the win rates say it all
+    return shown + [f"ladder:{ladder.win_rates or ''}"]
+
+
+__all__ = ["Progress", "arena_summary", "ladder_summary"]

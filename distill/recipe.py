@@ -18,6 +18,7 @@ Sections, in the order the outer loop (`distill.flywheel.loop`) uses them::
     replay    window of recent positions, symmetry augmentation
     learner   optimizer and steps per generation
     arena     rating pool, games, error-rate positions
+    ladder    games against fixed outside opponents every k generations (off by default)
     budget    generations, wall-clock limit, stop criteria
 
 Derived values (rounds of self-play per generation, arena simulations, ...)
@@ -227,6 +228,43 @@ class ArenaSection:
 
 
 @dataclass(frozen=True)
+class LadderSection:
+    """The ladder inside the run (`distill.gtp.ladder`, the same games as ``distill
+    ladder``): every `every` generations, and after the last one, the new checkpoint plays
+    `games` games against each opponent from balanced openings. Its Elo (GNU Go level 10 =
+    0, through the measured GNU Go levels) and its wall time go into metrics.csv; the
+    time counts against the run's budget. Off (0) by default: only Go offers it."""
+
+    every: int = 0
+    """Play the ladder every k generations and after the last one (0 = never)."""
+    opponents: tuple[str, ...] = ("random", "gnugo:level=0")
+    """Opponent player specs (`distill.arena.specs`); ``gnugo:level=0/5/10`` carry a known
+    rating, others count in the win-rate table only."""
+    games: int = 10
+    """Games against each opponent (pairs share an opening, colours swapped)."""
+    seconds_per_move: float | None = None
+    """The agent's search time per move; None = a fixed number of simulations."""
+    simulations: int | None = None
+    """The agent's simulations per move; None = the arena's (`Derived.arena_simulations`)."""
+    opening_plies: int = 2
+    """Moves of each balanced opening (0, 1 or 2)."""
+
+    def __post_init__(self) -> None:
+        if self.every < 0:
+            raise ValueError(f"every must be >= 0 (0 = no ladder), got {self.every}")
+        if self.games < 1:
+            raise ValueError(f"games must be >= 1, got {self.games}")
+        if self.every and not self.opponents:
+            raise ValueError("opponents must name at least one player spec")
+        if self.seconds_per_move is not None and not self.seconds_per_move > 0:
+            raise ValueError(f"seconds_per_move must be > 0 or null, got {self.seconds_per_move}")
+        if self.simulations is not None and self.simulations < 1:
+            raise ValueError("simulations must be >= 1 or null")
+        if self.opening_plies not in (0, 1, 2):
+            raise ValueError(f"opening_plies must be 0, 1 or 2, got {self.opening_plies}")
+
+
+@dataclass(frozen=True)
 class BudgetSection:
     """When the run stops."""
 
@@ -271,6 +309,8 @@ class Recipe:
     """Optimization."""
     arena: ArenaSection = field(default_factory=ArenaSection)
     """Evaluation."""
+    ladder: LadderSection = field(default_factory=LadderSection)
+    """Games against outside opponents (Go: GNU Go) during the run; off by default."""
     budget: BudgetSection = field(default_factory=BudgetSection)
     """Stop criteria."""
 
@@ -348,6 +388,7 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
         check_references(recipe.arena.references, domain)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    _check_ladder(path, recipe, domain)
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
         if getattr(heads, head) and offered is None:  # the head would never get a target
@@ -356,6 +397,24 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
                 f"{'ownership' if head == 'ownership' else 'final_score'}; "
                 f"{recipe.domain.id} does not"
             )
+
+
+def _check_ladder(path: str | Path, recipe: Recipe, domain: Any) -> None:
+    """ConfigError when the recipe's ladder cannot run: a game without balanced openings
+    (not Go), or an opponent that does not start (each is started once, then closed)."""
+    if not recipe.ladder.every:
+        return
+    import numpy as np
+
+    from distill.arena.specs import start_players
+    from distill.gtp.ladder import balanced_openings
+
+    try:
+        balanced_openings(domain, 1, np.random.default_rng(0), recipe.ladder.opening_plies)
+        for player in start_players(domain, recipe.ladder.opponents):
+            player.close()
+    except DistillError as exc:  # a bad spec (ConfigError) or an engine that fails (GtpError)
+        raise ConfigError(f"{path}: ladder: {exc}") from None
 
 
 def builtin_recipes() -> dict[str, Path]:
@@ -393,6 +452,7 @@ __all__ = [
     "BudgetSection",
     "Derived",
     "DomainSection",
+    "LadderSection",
     "LearnerSection",
     "Recipe",
     "ReplaySection",

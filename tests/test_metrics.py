@@ -13,6 +13,7 @@ from distill.metrics import (
     ErrorRates,
     FitMetrics,
     GenerationMetrics,
+    LadderMetrics,
     SelfPlayMetrics,
     columns,
     error_columns,
@@ -46,6 +47,16 @@ def full_record() -> GenerationMetrics:
                 ErrorRates("search", "middle", 0.25, 0.125),
                 ErrorRates("policy", "late_game", 0.5, 0.0),
             ),
+        ),
+        ladder=LadderMetrics(
+            elo=-250.0,
+            elo_low=-400.0,
+            elo_high=-120.0,
+            anchor="GNU Go level 10 = 0, through gnugo:level=0 = -107",
+            games=20,
+            win_rates="random=1.00 gnugo-level-0=0.20",
+            seconds=30.5,
+            share=0.04,
         ),
     )
 

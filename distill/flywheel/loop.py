@@ -9,7 +9,10 @@ step that leaves durable files and then records them in ``state.json``
       learn              a fresh window of replay (credit: value targets computed on read)
                          → optimizer steps → checkpoint gen-(g+1)
       arena              rating games against the pool, ratings refitted over every
-                         game so far, error rates → arena/, a row of metrics.csv
+                         game so far, error rates → arena/
+      ladder             (recipe ``ladder.every``) games against outside opponents such
+                         as GNU Go → ladder/ (`distill.flywheel.ladder`)
+                         → a row of metrics.csv
 
 Every random stream is derived from (recipe seed, generation, round), never
 from the time, so a redone step reproduces what a killed one would have written.
@@ -32,6 +35,7 @@ from distill.flywheel.generation import (
     selfplay_rates,
     selfplay_round,
 )
+from distill.flywheel.ladder import ladder_due, ladder_step
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
 from distill.flywheel.selfplay import SelfPlayWorker
 from distill.learn import load_checkpoint
@@ -102,6 +106,11 @@ def train(run: RunDir, progress: Progress) -> RunState:
         if _arena_due(recipe, state):
             arena = arena_step(recipe, run, state, learner, domain, g)
         state.elapsed_s += time.perf_counter() - step_start
+        ladder = None
+        if ladder_due(recipe, state):
+            step_start = time.perf_counter()
+            ladder = ladder_step(recipe, run, state, g)
+            state.elapsed_s += time.perf_counter() - step_start
         metrics = GenerationMetrics(
             generation=g,
             games=state.games,
@@ -111,6 +120,7 @@ def train(run: RunDir, progress: Progress) -> RunState:
             fit=FitMetrics.from_fit(fit_metrics),
             selfplay=selfplay_rates(selfplay_stats),
             arena=arena,
+            ladder=ladder,
         )
         run.append_metrics(metrics.to_row())
         if arena is not None and arena.perfect and state.perfect is None:

@@ -103,6 +103,24 @@ def anchor_elo(spec: str) -> float | None:
     return GNUGO_ELO.get(level) if capture == 1 and not options else None
 
 
+def anchor_text(opponents: Sequence[str]) -> str:
+    """What a ladder's Elo against `opponents` is relative to: GNU Go level 10 = 0, played
+    or reached through the measured ratings of the GNU Go levels that were played, or
+    "none" when no opponent has a known rating (then the ladder gives win rates only)."""
+    known = [(spec, rating) for spec in opponents if (rating := anchor_elo(spec)) is not None]
+    if not known:
+        return f"none: no opponent of known rating among {', '.join(opponents)}"
+    if any(rating == 0.0 for _, rating in known):
+        return "GNU Go level 10 = 0"
+    through = ", ".join(f"{spec} = {rating:.0f}" for spec, rating in known)
+    return f"GNU Go level 10 = 0, through {through}"
+
+
+def win_rates_text(result: LadderResult) -> str:
+    """``random=0.95 gnugo-level-0=0.10``: each opponent's folder name and win rate."""
+    return " ".join(f"{row.folder}={row.win_rate:.2f}" for row in result.rows)
+
+
 def split_opponents(text: str) -> list[str]:
     """``"random,gnugo:level=0,capture=0,gnugo:level=5"`` -> the three specs: a comma
     item of the form ``key=value`` (no ``:``) continues the spec before it."""
@@ -315,10 +333,12 @@ __all__ = [
     "LadderRow",
     "LadderSettings",
     "anchor_elo",
+    "anchor_text",
     "balanced_openings",
     "folder_name",
     "opening_points",
     "read_ladders",
     "run_ladder",
     "split_opponents",
+    "win_rates_text",
 ]
