@@ -162,7 +162,7 @@ def ladder_summary(ladder: LadderMetrics) -> list[str]:
     shown = [f"ladder_elo={EloEstimate(ladder.elo, ladder.elo_low, ladder.elo_high).text()}"]
     if ladder.elo is None and ladder.elo_low is None and ladder.elo_high is None:
         shown = []  # no opponent of known rating: the win rates say it all
-    return shown + [f"ladder:{ladder.win_rates or ''}"]
+    return [*shown, f"ladder:{ladder.win_rates or ''}"]
 
 
 __all__ = ["Progress", "arena_summary", "ladder_summary"]

@@ -11,13 +11,16 @@ import dataclasses
 from pathlib import Path
 
 from distill.cli import main
+from distill.gtp.client import GNUGO
 from distill.recipe import load_recipe
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+#: Loading a recipe starts its ladder's opponents (GNU Go); without GNU Go, test the rest.
+NO_GNUGO = [] if Path(GNUGO).exists() else ["ladder.opponents=[random]"]
 
 
 def test_go9_has_the_katago_switches_on() -> None:
-    recipe = load_recipe(RECIPES / "go9.yaml")
+    recipe = load_recipe(RECIPES / "go9.yaml", NO_GNUGO)
     assert recipe.domain.id == "go" and recipe.domain.kwargs == {"size": 9, "komi": 7.5}
     heads = recipe.network.heads
     assert heads.ownership and heads.score
@@ -26,11 +29,13 @@ def test_go9_has_the_katago_switches_on() -> None:
     assert recipe.selfplay.resign_threshold is not None and recipe.selfplay.no_resign_fraction > 0
     assert recipe.replay.augment  # ownership targets are turned with the board
     assert recipe.budget.max_minutes is not None and recipe.budget.max_minutes <= 180
+    assert recipe.ladder.every > 0 and recipe.ladder.opponents[0] == "random"
 
 
 def test_warmstart_differs_from_go9_only_in_learning_rate_and_budget() -> None:
-    go9, warm = (load_recipe(RECIPES / f"{n}.yaml") for n in ("go9", "go9-warmstart"))
-    for section in ("domain", "network", "search", "selfplay", "credit", "replay", "arena"):
+    go9, warm = (load_recipe(RECIPES / f"{n}.yaml", NO_GNUGO) for n in ("go9", "go9-warmstart"))
+    sections = ("domain", "network", "search", "selfplay", "credit", "replay", "arena", "ladder")
+    for section in sections:
         assert getattr(go9, section) == getattr(warm, section), section
     changed = {
         f.name

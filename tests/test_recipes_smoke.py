@@ -28,6 +28,9 @@ SHRINK = [
     "arena.simulations=4",
     "arena.error_positions=2",
     "arena.perfect_play_check=false",
+    "ladder.games=2",  # recipes with a ladder (go9): two games against random only, so
+    "ladder.simulations=2",  # the test needs no GNU Go (test_ladder_in_loop covers it)
+    "ladder.opponents=[random]",
 ]
 
 
