@@ -20,6 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
+from distill.flywheel.generation import last_generation, seeded
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
 from distill.metrics import LadderMetrics, parse_rows
 from distill.recipe import Recipe
@@ -31,11 +32,8 @@ LADDER = 4
 def ladder_due(recipe: Recipe, state: RunState) -> bool:
     """Whether generation `state.generation` ends with a ladder: every `ladder.every`
     generations and after the last one (the budget's generations or its minutes)."""
-    every, g, budget = recipe.ladder.every, state.generation, recipe.budget
-    if not every:
-        return False
-    out_of_time = budget.max_minutes is not None and state.elapsed_s >= 60 * budget.max_minutes
-    return out_of_time or g + 1 >= budget.generations or (g + 1) % every == 0
+    every = recipe.ladder.every
+    return bool(every) and (last_generation(recipe, state) or (state.generation + 1) % every == 0)
 
 
 def ladder_folder(run: RunDir, g: int) -> Path:
@@ -46,7 +44,6 @@ def ladder_folder(run: RunDir, g: int) -> Path:
 def ladder_step(recipe: Recipe, run: RunDir, state: RunState, g: int) -> LadderMetrics:
     """Play the ladder of checkpoint gen-(g+1) (see the module docstring); its metrics,
     with its wall time and the share of the run's wall time all ladders took so far."""
-    from distill.flywheel.generation import seeded
     from distill.gtp.ladder import LadderSettings, anchor_text, run_ladder, win_rates_text
 
     section = recipe.ladder
