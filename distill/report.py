@@ -277,7 +277,8 @@ def write_ladder_plot(run: RunDir, minutes: dict[int, float]) -> Path | None:
     """``report/ladder.png`` from the run's ``ladder/*/ladder.json`` (`distill.gtp.ladder`);
     None when no ladder was played. `minutes`: wall-clock minutes of the run at the end of
     each generation (1-based); the Elo is placed there (at the generation number when one
-    is missing). Unbounded Elo (every game won or lost) is left out of the left panel."""
+    is missing). An Elo unbounded on one side (every anchored game won or lost) shows as
+    its one bound: a triangle pointing the way the rating may lie."""
     import matplotlib.pyplot as plt
 
     from distill.gtp.ladder import read_ladders
@@ -293,6 +294,7 @@ def write_ladder_plot(run: RunDir, minutes: dict[int, float]) -> Path | None:
     below = [e["elo"] - (e["low"] if e["low"] is not None else e["elo"]) for _, e in points]
     above = [(e["high"] if e["high"] is not None else e["elo"]) - e["elo"] for _, e in points]
     left.errorbar(xs, ys, yerr=[below, above], marker="o", capsize=3)
+    _one_sided_bounds(left, ladders, minutes if use_minutes else None)
     left.axhline(0.0, color="grey", lw=0.8, ls=":")
     left.set_xlabel("wall-clock minutes" if use_minutes else "generation")
     left.set_title("ladder Elo (GNU Go level 10 = 0), 95% interval")
@@ -316,6 +318,25 @@ def write_ladder_plot(run: RunDir, minutes: dict[int, float]) -> Path | None:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _one_sided_bounds(
+    ax: Any, ladders: list[dict[str, Any]], minutes: dict[int, float] | None
+) -> None:
+    """Mark the ladders whose Elo has only an upper ("v", all lost) or a lower ("^", all
+    won) 95% bound at that bound."""
+    for key, marker, label in (
+        ("high", "v", "upper bound (all lost)"),
+        ("low", "^", "lower bound (all won)"),
+    ):
+        found = [
+            (minutes[d["generation"]] if minutes else d["generation"], d["elo"][key])
+            for d in ladders
+            if d["elo"]["elo"] is None and d["elo"][key] is not None
+        ]
+        if found:
+            ax.plot(*zip(*found, strict=True), marker, color="tab:red", ls="none", label=label)
+            ax.legend(fontsize=7)
 
 
 __all__ = ["Series", "pool_table", "write_ladder_plot", "write_report"]

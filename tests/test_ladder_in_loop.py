@@ -168,3 +168,5 @@ def test_a_gnugo_opponent_puts_the_elo_on_the_level_10_scale(tmp_path: Path) -> 
             if value is None
             else float(row[column]) == pytest.approx(value, abs=0.01)
         )
+    assert main(["report", str(tmp_path / "run")]) == 0  # a one-sided Elo is drawn as its bound
+    assert (tmp_path / "run" / "report" / "ladder.png").stat().st_size > 0
