@@ -244,6 +244,7 @@ def test_short_gae_actor_critic_run(tmp_path, one_torch_thread):
         "selfplay.actor=policy",
         "credit.policy_loss=gae_actor_critic",
         "credit.entropy_bonus=0.01",
+        "budget.generations=1",
     ]
     run = RunDir.create(tmp_path / "run", recipe_to_yaml(load_recipe(SMOKE, overrides)))
     state = train(run, Progress(io.StringIO()))
