@@ -18,7 +18,10 @@ every rank ended with the same weights, and remains the only writer of checkpoin
 
 Batches: ``learner.batch_size`` stays the global batch; each rank samples
 batch_size / N positions per step from its own random stream (the data module's seed
-and the rank), so the ranks see different positions.
+and the rank), so the ranks see different positions. Batch norm: on GPUs the layers
+are synchronised (SyncBatchNorm: statistics of the global batch); on CPU torch has no
+SyncBatchNorm, so each rank normalises with its own share, and the running statistics
+kept are rank 0's. Parameters are identical on every rank either way.
 """
 
 from __future__ import annotations
@@ -41,9 +44,13 @@ from distill.learn.module import DistillModule
 
 
 def weights_digest(net: torch.nn.Module) -> str:
-    """sha256 of every parameter and buffer of `net`, in state_dict order (CPU bytes)."""
+    """sha256 of every parameter of `net`, in order (CPU bytes).
+
+    Buffers are left out: without SyncBatchNorm (GPU only in torch) each rank's batch
+    norm running statistics follow its own share of the batches.
+    """
     digest = hashlib.sha256()
-    for name, tensor in net.state_dict().items():
+    for name, tensor in net.named_parameters():
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()

@@ -51,6 +51,10 @@ def default_precision() -> str:
     return "bf16-mixed" if torch.cuda.is_available() else "32-true"
 
 
+def _on_cuda(accelerator: str) -> bool:
+    return accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
+
+
 def fit_generation(
     module: DistillModule,
     datamodule: ReplayDataModule,
@@ -97,6 +101,8 @@ def fit_generation(
             accelerator=accelerator,
             devices=devices,
             strategy=strategy or "auto",
+            # Batch statistics over the global batch where torch offers it (GPU only)
+            sync_batchnorm=devices > 1 and _on_cuda(accelerator),
             precision=precision or default_precision(),  # type: ignore[arg-type]
             max_steps=steps,
             max_epochs=-1,
