@@ -3,7 +3,8 @@
 #   make test   install, then lint, type-check, build the docs strictly and run the tests
 #
 # The virtual environment is pinned by constraints.txt (torch==2.13.0 takes the CPU
-# wheel); pyproject.toml keeps normal ranges for users who `pip install distill`.
+# wheel); pyproject.toml keeps normal ranges for users who `pip install distill`. The test
+# environment includes the optional [ray] extra, so the Ray tests run (tests/test_ray.py).
 
 PYTHON ?= python3
 VENV ?= .venv

@@ -45,9 +45,11 @@ def ray_run(tmp_path_factory):
     env = {**os.environ, KILL_HOOK_ENV: f"1:0:{marker}"}
     command = [sys.executable, "-m", "distill.cli", "train", str(SMOKE), *sets(OVERRIDES)]
     command += ["--run-dir", str(root / "run"), "--ray", "auto", "--ray-object-store-mb", "128"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root, marker, done.stdout
+    log = root / "train.log"
+    with log.open("w") as out:  # a file, not a pipe: Ray's daemons may hold a pipe open
+        code = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+    assert code == 0, log.read_text()
+    return root, marker, log.read_text()
 
 
 @needs_ray
@@ -91,6 +93,15 @@ def test_unreachable_address_one_line_and_nothing_written(tmp_path, capsys, addr
     assert main(["train", str(SMOKE), "--run-dir", str(run), "--ray", address]) == 2
     err = one_error(capsys, "train")
     assert f"--ray {address}" in err and expected in err
+    assert not run.exists()
+
+
+@needs_ray
+def test_more_units_than_cores_one_line_and_nothing_written(tmp_path, capsys):
+    run, too_many = tmp_path / "run", (os.cpu_count() or 1) + 1
+    argv = ["train", str(SMOKE), "--run-dir", str(run), "--ray", "auto"]
+    assert main([*argv, "--set", f"selfplay.ray_actors={too_many}"]) == 2
+    assert f"ray_actors={too_many}" in one_error(capsys, "train")
     assert not run.exists()
 
 

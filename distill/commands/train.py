@@ -75,11 +75,6 @@ def run(args: argparse.Namespace) -> int:
     from distill.recipe import load_recipe, recipe_to_yaml
 
     progress = Progress(quiet=args.quiet)
-    ray = None
-    if args.ray is not None:  # before anything is written: Ray missing or unreachable
-        from distill.scale.ray_selfplay import RayOptions, connect
-
-        ray = connect(RayOptions(args.ray, args.ray_object_store_mb))
     if args.resume is not None:
         if args.recipe is not None or args.overrides or args.run_dir is not None:
             raise DistillError(
@@ -89,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         run_dir = RunDir.open(args.resume)
         recipe = load_run_recipe(run_dir)
         _check_plugin(recipe)
+        ray = _connect_ray(args, recipe)
     else:
         if args.recipe is None:
             raise DistillError(
@@ -97,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             )
         recipe = load_recipe(args.recipe, args.overrides)
         _check_plugin(recipe)
+        ray = _connect_ray(args, recipe)
         root, text = args.run_dir or Path("runs") / recipe.name, recipe_to_yaml(recipe)
         if (root / "state.json").is_file() and (root / "recipe.yaml").is_file():
             if (root / "recipe.yaml").read_text() != text:
@@ -120,6 +117,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             state = _train_on_ray(ray, run_dir, recipe, progress, local=args.ray == "auto")
     return 0 if state.finished else 1
+
+
+def _connect_ray(args: argparse.Namespace, recipe: Recipe) -> Any:
+    """The connected `ray` module for --ray, else None. Before anything is written: Ray
+    missing, an address where nothing answers, or too few CPUs is one error line."""
+    if args.ray is None:
+        return None
+    from distill.scale.ray_selfplay import RayOptions, connect
+
+    return connect(RayOptions(args.ray, args.ray_object_store_mb, recipe.selfplay.ray_actors))
 
 
 def _train_on_ray(

@@ -102,18 +102,36 @@ class RayOptions:
 def connect(options: RayOptions) -> Any:
     """Check, then join or start the cluster; returns the `ray` module.
 
-    Raises DistillError (one line) when Ray is missing or the address is unreachable.
+    Raises DistillError (one line) when Ray is missing, the address is unreachable, or
+    the units would not fit: more than this machine's cores with "auto", more than the
+    cluster's CPUs otherwise (a unit that cannot be placed would wait forever).
     """
     ray = import_ray()
     check_address(options.address)
-    if ray.is_initialized():
-        return ray
+    cores = os.cpu_count() or 1
+    if options.address == "auto" and (options.actors or 1) > cores:
+        raise DistillError(
+            f"selfplay.ray_actors={options.actors}: --ray auto runs them on this machine, "
+            f"which has {cores} CPU core(s); ask for at most {cores}"
+        )
+    if options.address == "auto" and options.object_store_mb < 75:
+        raise DistillError("--ray-object-store-mb must be at least 75 (Ray's minimum)")
+    if not ray.is_initialized():
+        _init(ray, options, cores)
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    if (options.actors or 1) > cpus:
+        raise DistillError(
+            f"selfplay.ray_actors={options.actors}: the Ray cluster at {options.address} "
+            f"has {cpus} CPU(s); each unit needs one"
+        )
+    return ray
+
+
+def _init(ray: Any, options: RayOptions, cores: int) -> None:
     if options.address == "auto":
-        if options.object_store_mb < 75:
-            raise DistillError("--ray-object-store-mb must be at least 75 (Ray's minimum)")
         ray.init(
             address="local",
-            num_cpus=max(os.cpu_count() or 1, options.actors or 1),
+            num_cpus=cores,
             object_store_memory=options.object_store_mb * 2**20,
             include_dashboard=False,
             log_to_driver=False,
@@ -121,7 +139,6 @@ def connect(options: RayOptions) -> Any:
         )
     else:
         ray.init(address=options.address, log_to_driver=False, configure_logging=False)
-    return ray
 
 
 def default_actors(ray: Any) -> int:
