@@ -47,7 +47,10 @@ def ray_run(tmp_path_factory):
     command += ["--run-dir", str(root / "run"), "--ray", "auto", "--ray-object-store-mb", "128"]
     log = root / "train.log"
     with log.open("w") as out:  # a file, not a pipe: Ray's daemons may hold a pipe open
-        code = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+        # The timeout only turns a hang into a failure (the run takes about a minute).
+        code = subprocess.run(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=1800
+        ).returncode
     assert code == 0, log.read_text()
     return root, marker, log.read_text()
 
