@@ -7,6 +7,11 @@ writes ``credit.json`` and ``credit.png`` into DIR (see `distill.lab.credit`).
 ``distill lab hurts RUN_DIR --out DIR`` corrupts the network's values at rates p and
 measures the search's improvement over the raw policy by the oracle; writes
 ``hurts.json`` and ``hurts.png`` (see `distill.lab.hurts`).
+
+``distill lab resign RUN_DIR --out DIR`` counts the solver-scored positions where the
+run's network (searching at the self-play budget, and the raw value head) would resign
+though the position is not lost; writes ``resign.json`` and ``resign.png`` (see
+`distill.lab.resign`).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-positions", type=positive_int, help="stop after this many solved positions"
     )
     _add_hurts(sub)
+    _add_resign(sub)
 
 
 def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,6 +64,23 @@ def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     hurts.add_argument("--seed", type=non_negative_int, default=0, help="rng seed")
 
 
+def _add_resign(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    text = "false resignations of a run's network on solver-scored positions"
+    resign = sub.add_parser("resign", help=text, description=text)
+    resign.add_argument("run_dir", type=Path, help="run directory (its domain needs a solver)")
+    resign.add_argument("--out", type=Path, required=True, help="folder for resign.json/.png")
+    resign.add_argument(
+        "--threshold", type=float, help="resign below this value (default: the recipe's)"
+    )
+    resign.add_argument(
+        "--simulations", type=positive_int, help="search budget (default: the recipe's)"
+    )
+    resign.add_argument(
+        "--positions", type=positive_int, default=200, help="scored positions per bucket"
+    )
+    resign.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
+
+
 def _numbers(text: str, flag: str) -> list[float]:
     from distill.errors import ConfigError
 
@@ -68,7 +91,59 @@ def _numbers(text: str, flag: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    return _run_credit(args) if args.experiment == "credit" else _run_hurts(args)
+    runners = {"credit": _run_credit, "hurts": _run_hurts, "resign": _run_resign}
+    return runners[args.experiment](args)
+
+
+def _resign_threshold(args: argparse.Namespace) -> float:
+    """The threshold of `distill lab resign`: --threshold, else the run's recipe's; checks
+    first that the run's domain has a solver (nothing is loaded for a run without one)."""
+    from distill.errors import ConfigError
+    from distill.flywheel.loop import load_run_recipe
+    from distill.flywheel.run_dir import RunDir
+    from distill.registry import make
+    from distill.solve import require_solver
+
+    if args.threshold is not None and not -1.0 < args.threshold < 0.0:
+        raise ConfigError(f"--threshold must be in (-1, 0), got {args.threshold}")
+    recipe = load_run_recipe(RunDir.open(args.run_dir))
+    require_solver(make(recipe.domain.id, **recipe.domain.kwargs))
+    threshold = args.threshold if args.threshold is not None else recipe.selfplay.resign_threshold
+    if threshold is None:
+        raise ConfigError(
+            f"{args.run_dir}: the recipe never resigns (selfplay.resign_threshold: null); "
+            "give --threshold"
+        )
+    return float(threshold)
+
+
+def _run_resign(args: argparse.Namespace) -> int:
+    from distill.arena.agent import load_agent
+    from distill.flywheel.run_dir import RunDir
+    from distill.lab.resign import measure, selfplay_counts, write_resign
+
+    threshold = _resign_threshold(args)
+    agent = load_agent(args.run_dir, args.checkpoint)
+    sims = args.simulations or agent.recipe.search.num_simulations
+    rows = measure(agent, threshold, args.positions, sims)
+    meta = {
+        "run_dir": str(args.run_dir),
+        "checkpoint": agent.checkpoint.name,
+        "domain": agent.domain.name,
+        "threshold": threshold,
+        "simulations": sims,
+        "no_resign_fraction": agent.recipe.selfplay.no_resign_fraction,
+        "selfplay": selfplay_counts(RunDir.open(args.run_dir).read_metrics()),
+    }
+    paths = write_resign(rows, meta, args.out)
+    for r in rows:
+        rate = "-" if r.false_rate is None else f"{r.false_rate:.3f}"
+        print(
+            f"{r.source:6s} {r.phase:7s} would resign {r.would_resign:4d}/{r.positions:<4d} "
+            f"false {r.false_resign:4d} (rate {rate})  lost {r.lost:4d} missed {r.missed:4d}"
+        )
+    print(f"self-play: {meta['selfplay']}; wrote {', '.join(map(str, paths))}")
+    return 0
 
 
 def _run_hurts(args: argparse.Namespace) -> int:
