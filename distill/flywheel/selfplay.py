@@ -191,6 +191,19 @@ class TimedEvaluator:
         return timed
 
 
+def reset_games(domain: Domain, store: Any, count: int, rng: np.random.Generator) -> None:
+    """Rows 0..count-1 of `store` := initial positions, row `count` (a spare) := the domain's.
+
+    Where the domain offers `variants` (Go's board sizes), each game's variant is drawn
+    uniformly with `rng` (count draws); otherwise the rng is not touched.
+    """
+    domain.reset(store, np.arange(count + 1))
+    if domain.variants:
+        pick = rng.integers(len(domain.variants), size=count)
+        for k, variant in enumerate(domain.variants):
+            variant.reset(store, np.flatnonzero(pick == k))
+
+
 class SelfPlayWorker:
     """Plays rounds of `num_games` games with one batched `Searcher` (reused across rounds)."""
 
@@ -217,7 +230,7 @@ class SelfPlayWorker:
         g_count, cfg, domain = self.num_games, self.config, self.domain
         spare = g_count  # store row holding an initial position, searched by idle rows
         store = domain.new_store(g_count + 1)
-        domain.reset(store, np.arange(g_count + 1))
+        reset_games(domain, store, g_count, rng)
         row_game = np.arange(g_count, dtype=np.int64)  # searcher row -> game, -1 = idle
         searcher = self._searcher(g_count)
         games = _GameTracker(domain, g_count, rng.random(g_count) < cfg.no_resign_fraction)
