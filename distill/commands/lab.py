@@ -7,6 +7,11 @@ writes ``credit.json`` and ``credit.png`` into DIR (see `distill.lab.credit`).
 ``distill lab hurts RUN_DIR --out DIR`` corrupts the network's values at rates p and
 measures the search's improvement over the raw policy by the oracle; writes
 ``hurts.json`` and ``hurts.png`` (see `distill.lab.hurts`).
+
+``distill lab transfer RUN_DIR --out DIR`` scores a Go run's network, without search, on
+solver-free 19x19 checks (capture-or-die tactics, ownership of settled groups) against
+random guessing, whatever board it was trained on; writes ``transfer.json`` (see
+`distill.lab.transfer`).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-positions", type=positive_int, help="stop after this many solved positions"
     )
     _add_hurts(sub)
+    _add_transfer(sub)
 
 
 def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,6 +64,22 @@ def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     hurts.add_argument("--seed", type=non_negative_int, default=0, help="rng seed")
 
 
+def _add_transfer(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    text = "a Go net on solver-free checks of another board size: tactics and ownership"
+    transfer = sub.add_parser("transfer", help=text, description=text)
+    transfer.add_argument("run_dir", type=Path, help="run directory of a Go recipe")
+    transfer.add_argument("--out", type=Path, required=True, help="folder for transfer.json")
+    transfer.add_argument("--size", type=positive_int, default=19, help="board size (13..19)")
+    transfer.add_argument(
+        "--positions",
+        type=positive_int,
+        default=200,
+        help="tactics positions (half as many settled-group boards)",
+    )
+    transfer.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
+    transfer.add_argument("--seed", type=non_negative_int, default=0, help="positions' seed")
+
+
 def _numbers(text: str, flag: str) -> list[float]:
     from distill.errors import ConfigError
 
@@ -68,7 +90,48 @@ def _numbers(text: str, flag: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.experiment == "transfer":
+        return _run_transfer(args)
     return _run_credit(args) if args.experiment == "credit" else _run_hurts(args)
+
+
+def _run_transfer(args: argparse.Namespace) -> int:
+    from distill.arena.agent import load_agent
+    from distill.domains.go import GoDomain
+    from distill.errors import ConfigError
+    from distill.lab.transfer import measure, summary_lines, write_transfer
+    from distill.nets.model import resolve_policy_head
+
+    if not 13 <= args.size <= 19:
+        raise ConfigError(f"--size must be in 13..19, got {args.size}")
+    agent = load_agent(args.run_dir, args.checkpoint)
+    if not isinstance(agent.domain, GoDomain):
+        raise ConfigError(
+            f"{args.run_dir}: lab transfer needs a Go run, it plays {agent.domain.name!r}"
+        )
+    net = agent.recipe.network
+    kind = resolve_policy_head(net.heads.policy, agent.domain.board_shape, agent.domain.num_actions)
+    if kind != "spatial" or (
+        net.backbone == "transformer" and min(net.transformer.max_board) < args.size
+    ):
+        raise ConfigError(
+            f"{args.run_dir}: its network only plays the board it was built for "
+            f"(policy head {kind!r}, backbone {net.backbone!r}); transfer needs a fully "
+            "convolutional one"
+        )
+    result = measure(agent.evaluator, size=args.size, positions=args.positions, seed=args.seed)
+    meta = {
+        "run_dir": str(args.run_dir),
+        "checkpoint": agent.checkpoint.name,
+        "trained_sizes": [v.rules.size for v in agent.domain.variants or (agent.domain,)],
+        "size": args.size,
+        "seed": args.seed,
+    }
+    path = write_transfer(result, meta, args.out)
+    for line in summary_lines(result):
+        print(line)
+    print(f"wrote {path}")
+    return 0
 
 
 def _run_hurts(args: argparse.Namespace) -> int:
