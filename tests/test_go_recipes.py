@@ -3,7 +3,8 @@ with KataGo's switches on (ownership and score heads, playout-cap randomization,
 pooling, resignation with no-resign games) and differ only where the warm start should;
 go9-smoke trains end to end and its learner really fits the ownership and score heads.
 go19-smoke is go19 at a tiny budget and its self-play mixes the three board sizes; a
-padded (multi-size) domain refuses a net that does not read its board mask. (Every recipe also trains one shrunk generation in test_recipes_smoke.py.)"""
+padded (multi-size) domain refuses a net that does not read its board mask. (Every recipe
+also trains one shrunk generation in test_recipes_smoke.py.)"""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_go19_smoke_self_play_mixes_the_sizes(tmp_path, capsys) -> None:
 
 
 def test_a_padded_domain_needs_the_mask_plane(tmp_path) -> None:
-    with pytest.raises(ConfigError, match="network.mask_plane must be 0"):
+    with pytest.raises(ConfigError, match=r"network\.mask_plane must be 0"):
         load_recipe(RECIPES / "go19-smoke.yaml", ["network.mask_plane=null"])
     with pytest.raises(ConfigError, match="sizes cannot be combined"):
         load_recipe(RECIPES / "go19-smoke.yaml", ["domain.kwargs.size=9"])

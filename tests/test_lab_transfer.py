@@ -34,7 +34,7 @@ def test_tactics_answers_hold_by_flood_fill(tactics):
         colour = 3 - mover if case.kind == "capture" else mover
         in_atari = []
         for r, c in zip(*np.nonzero(board == colour), strict=True):
-            stones, libs = group_at(board, int(r), int(c))
+            _, libs = group_at(board, int(r), int(c))
             if len(libs) == 1:
                 in_atari.append(next(iter(libs)))
         liberty = in_atari[0]
@@ -71,6 +71,8 @@ def test_an_oracle_scores_one_and_a_contrarian_scores_zero(tactics):
     assert tactics_rates(Oracle(tactics, wrong=True), tactics)["all"].hits == 0
     owned = ownership_rates(Oracle(settled=settled), settled)
     assert owned is not None and owned["points"].rate == 1.0 and owned["groups"].rate == 1.0
+    assert owned["eyes"].n == 2 * owned["groups"].n  # two eyes a group
+    assert owned["eyes"].n + owned["stones"].n == owned["points"].n
     wrong = ownership_rates(Oracle(settled=settled, wrong=True), settled)
     assert wrong is not None and wrong["points"].rate == 0.0 and wrong["points"].random == 0.5
 
@@ -85,5 +87,9 @@ def test_lab_transfer_scores_a_9x9_run_on_19x19(tmp_path, capsys):
     assert result["trained_sizes"] == [9] and result["size"] == 19
     assert result["tactics"]["all"]["n"] == 8 and result["ownership"]["points"]["n"] > 0
     assert "tactics capture" in capsys.readouterr().out
+    control = tmp_path / "control"
+    assert main([*args[:3], "--out", str(control), "--positions", "4", "--untrained"]) == 0
+    assert json.loads((control / "transfer.json").read_text())["checkpoint"] == "untrained"
+    capsys.readouterr()
     assert main([*args[:-2], "--size", "9"]) == 2
     assert "--size must be in 13..19" in capsys.readouterr().err

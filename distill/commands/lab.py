@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from distill.commands._args import non_negative_int, positive_int
 
@@ -77,6 +78,11 @@ def _add_transfer(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="tactics positions (half as many settled-group boards)",
     )
     transfer.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
+    transfer.add_argument(
+        "--untrained",
+        action="store_true",
+        help="a control: the run's network at its initial weights (generation 0)",
+    )
     transfer.add_argument("--seed", type=non_negative_int, default=0, help="positions' seed")
 
 
@@ -104,7 +110,11 @@ def _run_transfer(args: argparse.Namespace) -> int:
 
     if not 13 <= args.size <= 19:
         raise ConfigError(f"--size must be in 13..19, got {args.size}")
-    agent = load_agent(args.run_dir, args.checkpoint)
+    agent = (
+        _untrained_agent(args.run_dir)
+        if args.untrained
+        else load_agent(args.run_dir, args.checkpoint)
+    )
     if not isinstance(agent.domain, GoDomain):
         raise ConfigError(
             f"{args.run_dir}: lab transfer needs a Go run, it plays {agent.domain.name!r}"
@@ -159,6 +169,19 @@ def _run_hurts(args: argparse.Namespace) -> int:
         print(f"p={r.rate:<5g} better {r.improve:.3f}  worse {r.worse:.3f}  net {r.net:+.3f}")
     print(f"wrote {', '.join(map(str, paths))}")
     return 0
+
+
+def _untrained_agent(run_dir: Path) -> Any:
+    """The run's recipe and network at its initial weights (seeded as the run's were)."""
+    from distill.arena.agent import Agent
+    from distill.flywheel.generation import Learner
+    from distill.flywheel.loop import load_run_recipe
+    from distill.flywheel.run_dir import RunDir
+    from distill.registry import make
+
+    recipe = load_run_recipe(RunDir.open(run_dir))
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    return Agent(recipe, domain, Learner.create(recipe, domain).evaluator(), Path("untrained"))
 
 
 def _run_credit(args: argparse.Namespace) -> int:

@@ -9,7 +9,9 @@ with the same weights. This lab scores a run's network, without search, on solve
   A uniformly random legal move is right with probability |answers| / legal moves.
 * **settled groups**: on the stones and eyes of groups with two real eyes, the sign of
   the ownership head (+1 = the player to move owns the point) agrees with the group's
-  colour. A random sign agrees half the time.
+  colour. A random sign agrees half the time. Stones and eyes are scored apart: "a stone
+  belongs to its colour" already gets the stones right, while an eye is an empty point
+  whose owner the net must read from its surroundings.
 
 Each rate comes with its Wilson 95% interval over positions (tactics) or points
 (ownership); the ownership rate per group (its points' majority) is given too.
@@ -68,19 +70,19 @@ def ownership_rates(evaluator: Any, cases: list[Any]) -> dict[str, Rate] | None:
     owned = evaluator.auxiliary(obs).get("ownership")
     if owned is None:
         return None
-    points = groups = agree_points = agree_groups = 0
+    agree_all, eyes, majority = [], [], []
     for case, own in zip(cases, owned, strict=True):
         mover_sign = 1 if case.position().to_play == 0 else -1  # ownership: mover's view
-        said = own.reshape(-1)[case.points] * mover_sign  # +: black owns
-        agree = np.sign(said) == case.owner
-        points += len(agree)
-        agree_points += int(agree.sum())
-        for g in np.unique(case.groups):
-            groups += 1
-            agree_groups += int(agree[case.groups == g].mean() > 0.5)
+        agree = np.sign(own.reshape(-1)[case.points] * mover_sign) == case.owner
+        agree_all.append(agree)
+        eyes.append(case.eyes)
+        majority += [agree[case.groups == g].mean() > 0.5 for g in np.unique(case.groups)]
+    agree, eye = np.concatenate(agree_all), np.concatenate(eyes)
     return {
-        "points": rate(agree_points, points, 0.5),
-        "groups": rate(agree_groups, groups, 0.5),
+        "points": rate(int(agree.sum()), len(agree), 0.5),
+        "stones": rate(int(agree[~eye].sum()), int((~eye).sum()), 0.5),
+        "eyes": rate(int(agree[eye].sum()), int(eye.sum()), 0.5),
+        "groups": rate(int(np.sum(majority)), len(majority), 0.5),
     }
 
 

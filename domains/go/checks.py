@@ -58,6 +58,7 @@ class SettledCase:
     points: np.ndarray  # int64[P]
     owner: np.ndarray  # int8[P]
     groups: np.ndarray  # int64[P]: which settled group each point belongs to
+    eyes: np.ndarray  # bool[P]: the point is an eye (empty), not a stone
 
     def position(self) -> Position:
         return Position(self.domain)
@@ -301,7 +302,7 @@ def settled_cases(size: int = 19, count: int = 50, seed: int = 0) -> list[Settle
 def _settled_case(rng: np.random.Generator, n: int) -> SettledCase | None:
     board = np.zeros((n, n), dtype=np.int8)
     taken: set[tuple[int, int]] = set()
-    points, owner, groups = [], [], []
+    points, owner, groups, is_eye = [], [], [], []
     for g, (shape, where) in enumerate(
         [(CORNER, "corner"), (EDGE, "edge"), (CENTRE, "centre"), (CORNER, "corner")]
     ):
@@ -318,6 +319,7 @@ def _settled_case(rng: np.random.Generator, n: int) -> SettledCase | None:
         points += [r * n + c for r, c in stones + eyes]
         owner += [1 if colour == BLACK else -1] * len(stones + eyes)
         groups += [g] * len(stones + eyes)
+        is_eye += [False] * len(stones) + [True] * len(eyes)
     if len(set(groups)) < 2:
         return None
     _add_background(board, rng, taken)
@@ -325,5 +327,9 @@ def _settled_case(rng: np.random.Generator, n: int) -> SettledCase | None:
     if domain is None:
         return None
     return SettledCase(
-        domain, np.array(points, np.int64), np.array(owner, np.int8), np.array(groups, np.int64)
+        domain,
+        np.array(points, np.int64),
+        np.array(owner, np.int8),
+        np.array(groups, np.int64),
+        np.array(is_eye, np.bool_),
     )
