@@ -197,15 +197,48 @@ def arena_step(
 
 def arena_seconds(run: RunDir) -> float:
     """Wall time of all arenas recorded in metrics.csv."""
+    return sum(arena_costs(run))
+
+
+def arena_costs(run: RunDir) -> list[float]:
+    """Wall time of each arena recorded in metrics.csv, oldest first."""
     rows = parse_rows(run.read_metrics())
-    return sum(m.arena.seconds or 0.0 for m in rows if m.arena is not None)
+    return [m.arena.seconds or 0.0 for m in rows if m.arena is not None]
+
+
+def arena_fits(recipe: Recipe, run: RunDir, state: RunState) -> bool:
+    """Whether a due arena keeps all arenas within `arena.time_share` of the wall time.
+
+    An arena has a fixed part (error positions, diagnostics, `min_games` per opponent)
+    that the game-count controller (`arena_allowance`) cannot shrink, so a regular arena
+    is postponed to a later generation while the cheapest arena so far would push the
+    share above the target. The first arena, the run's last generation and arenas without
+    a time share always run."""
+    share = recipe.arena.time_share
+    if share is None or last_generation(recipe, state):
+        return True
+    costs = arena_costs(run)
+    if not costs:
+        return True
+    spent, cheapest = sum(costs), min(costs)
+    return (spent + cheapest) <= share * (state.elapsed_s + cheapest)
+
+
+def last_generation(recipe: Recipe, state: RunState) -> bool:
+    """Whether the generation in progress is the run's last (by count or by time)."""
+    budget = recipe.budget
+    out_of_time = budget.max_minutes is not None and state.elapsed_s >= 60 * budget.max_minutes
+    return out_of_time or state.generation + 1 >= budget.generations
 
 
 __all__ = [
     "Learner",
     "add_stats",
+    "arena_costs",
+    "arena_fits",
     "arena_seconds",
     "arena_step",
+    "last_generation",
     "learn",
     "seeded",
     "selfplay_rates",

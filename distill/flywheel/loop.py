@@ -27,7 +27,9 @@ from distill.errors import ConfigError
 from distill.flywheel.generation import (
     Learner,
     add_stats,
+    arena_fits,
     arena_step,
+    last_generation,
     learn,
     selfplay_rates,
     selfplay_round,
@@ -99,7 +101,7 @@ def train(run: RunDir, progress: Progress) -> RunState:
             progress.learned(g, fit_metrics)
             step_start = time.perf_counter()
         arena = None
-        if _arena_due(recipe, state):
+        if _arena_due(recipe, state) and arena_fits(recipe, run, state):
             arena = arena_step(recipe, run, state, learner, domain, g)
         state.elapsed_s += time.perf_counter() - step_start
         metrics = GenerationMetrics(
@@ -125,9 +127,7 @@ def train(run: RunDir, progress: Progress) -> RunState:
 
 def _arena_due(recipe: Recipe, state: RunState) -> bool:
     """Evaluate every `arena.every` generations and after the run's last generation."""
-    budget, g = recipe.budget, state.generation
-    out_of_time = budget.max_minutes is not None and state.elapsed_s >= 60 * budget.max_minutes
-    return out_of_time or g + 1 >= budget.generations or (g + 1) % recipe.arena.every == 0
+    return last_generation(recipe, state) or (state.generation + 1) % recipe.arena.every == 0
 
 
 def _budget_spent(recipe: Recipe, state: RunState) -> bool:
