@@ -21,6 +21,7 @@ same set of positions on every run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,7 +195,9 @@ def _save_board(
     return board, mover, atari[0] * n + atari[1], chain[0]
 
 
-def _answers(domain: GoDomain, moves: tuple[int, ...], solved: object) -> tuple[list[int], int]:
+def _answers(
+    domain: GoDomain, moves: tuple[int, ...], solved: Callable[[np.ndarray, np.ndarray], bool]
+) -> tuple[list[int], int]:
     """(legal moves m with solved(board before, board after m), number of legal moves)."""
     start = Position(domain).play_all(moves)
     legal = np.flatnonzero(start.legal_mask())
@@ -203,7 +206,7 @@ def _answers(domain: GoDomain, moves: tuple[int, ...], solved: object) -> tuple[
     store[:] = start.store[0]
     domain.step(store, rows, store, rows, legal)
     before = board_array(start.store[0])
-    hits = [int(a) for i, a in enumerate(legal) if solved(before, board_array(store[i]))]  # type: ignore[operator]
+    hits = [int(a) for i, a in enumerate(legal) if solved(before, board_array(store[i]))]
     return hits, len(legal)
 
 
