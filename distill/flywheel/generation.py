@@ -64,7 +64,8 @@ class Learner:
         torch.manual_seed(recipe.seed)  # the initial weights are part of the run's identity
         net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
         total = derive(recipe).total_learner_steps
-        return cls(domain, DistillModule(net, recipe.learner, total_steps=total))
+        module = DistillModule(net, recipe.learner, total_steps=total, credit=recipe.credit)
+        return cls(domain, module)
 
     def evaluator(self) -> Any:
         """A fresh CPU evaluator of the current weights (rebuilt after every fit)."""
