@@ -111,7 +111,7 @@ def test_self_play_draws_a_size_per_game(sizes_domain):
     store = sizes_domain.new_store(61)
     reset_games(sizes_domain, store, 60, np.random.default_rng(0))
     sizes = store[:, 0]  # layout.SIZE
-    assert sizes[60] == 9  # the spare row is the domain's own
+    assert sizes[60] == 0  # rows past `count` are left alone
     counts = {n: int((sizes[:60] == n).sum()) for n in (9, 13, 19)}
     assert all(c > 10 for c in counts.values()), counts
     again = sizes_domain.new_store(61)
