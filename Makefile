@@ -3,7 +3,8 @@
 #   make test   install, then lint, type-check, build the docs strictly and run the tests
 #
 # The virtual environment is pinned by constraints.txt (torch==2.13.0 takes the CPU
-# wheel); pyproject.toml keeps normal ranges for users who `pip install distill`.
+# wheel); pyproject.toml keeps normal ranges for users who `pip install distill`. The test
+# environment includes the optional [ray] extra, so the Ray tests run (tests/test_ray.py).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +18,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,ray]'
 	touch $@
 
 # GNU Go is the Go rules referee in the tests (Debian package; binary /usr/games/gnugo).

@@ -97,6 +97,9 @@ class SelfPlaySection:
     search's (the position is still searched and recorded as usual). Self-play between
     two strong players never reaches positions that weaker play does, such as an
     unblocked threat; random moves put them in the data. 0 = off."""
+    ray_actors: int | None = None
+    """Self-play units with ``distill train --ray`` (one Ray actor each, playing whole
+    rounds); None = one per GPU of the cluster, else one per node. Unused without --ray."""
     actor: Literal["search", "policy"] = "search"
     """Who picks self-play's moves. ``search``: the full search (and playout caps) above.
     ``policy``: no search; every move is sampled from the network's policy at
@@ -105,6 +108,8 @@ class SelfPlaySection:
     and search fields are then unused)."""
 
     def __post_init__(self) -> None:
+        if self.ray_actors is not None and self.ray_actors < 1:
+            raise ValueError(f"ray_actors must be >= 1 or null, got {self.ray_actors}")
         if self.actor not in ("search", "policy"):
             raise ValueError(f"actor must be 'search' or 'policy', got {self.actor!r}")
         if not 0.0 <= self.random_move_fraction < 1.0:
@@ -178,8 +183,17 @@ class LearnerSection:
     """Linear warmup steps at the start of the run."""
     min_lr_ratio: float = 0.1
     """Final learning rate of the cosine schedule, as a fraction of `lr`."""
+    devices: int = 1
+    """Learner processes: N > 1 trains data-parallel with Lightning DDP, one process per
+    GPU (or per CPU process with gloo); `batch_size` stays the global batch, split evenly
+    (`distill.learn.ddp`)."""
 
     def __post_init__(self) -> None:
+        if self.devices < 1 or self.batch_size % self.devices:
+            raise ValueError(
+                f"devices must be >= 1 and divide batch_size ({self.batch_size}), "
+                f"got {self.devices}"
+            )
         if self.steps_per_generation < 0 or self.batch_size < 1:
             raise ValueError("steps_per_generation must be >= 0 and batch_size >= 1")
         if not self.lr > 0 or self.weight_decay < 0:

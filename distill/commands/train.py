@@ -10,17 +10,23 @@ the same resolved recipe, the command continues it (so ``make run`` twice
 resumes); any other existing, non-empty directory is refused, never
 overwritten. ``--resume`` continues a run from its ``state.json`` after a
 crash or ``kill -9``; it reads the run's own resolved recipe.
+
+``--ray auto|ADDRESS`` plays the self-play rounds on Ray actors
+(`distill.scale.ray_selfplay`); Ray missing or an address where no cluster answers is
+one error line, before anything is written.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
+    from distill.flywheel.run_dir import RunDir, RunState
+    from distill.progress import Progress
     from distill.recipe import Recipe
 
 
@@ -47,6 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="continue the run in RUN_DIR where it stopped",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the final summary")
+    parser.add_argument(
+        "--ray",
+        metavar="auto|ADDRESS",
+        help="play self-play rounds on Ray actors (selfplay.ray_actors of them): 'auto' "
+        "starts a local cluster, HOST:PORT joins a running one (pip install 'distill[ray]')",
+    )
+    parser.add_argument(
+        "--ray-object-store-mb",
+        type=int,
+        default=512,
+        metavar="MB",
+        help="object store cap of the local cluster that --ray auto starts (default 512)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         run_dir = RunDir.open(args.resume)
         recipe = load_run_recipe(run_dir)
         _check_plugin(recipe)
+        ray = _connect_ray(args, recipe)
     else:
         if args.recipe is None:
             raise DistillError(
@@ -73,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             )
         recipe = load_recipe(args.recipe, args.overrides)
         _check_plugin(recipe)
+        ray = _connect_ray(args, recipe)
         root, text = args.run_dir or Path("runs") / recipe.name, recipe_to_yaml(recipe)
         if (root / "state.json").is_file() and (root / "recipe.yaml").is_file():
             if (root / "recipe.yaml").read_text() != text:
@@ -91,8 +112,41 @@ def run(args: argparse.Namespace) -> int:
     from distill.flywheel.loop import train
 
     with run_dir.locked():
-        state = train(run_dir, progress)
+        if ray is None:
+            state = train(run_dir, progress)
+        else:
+            state = _train_on_ray(ray, run_dir, recipe, progress, local=args.ray == "auto")
     return 0 if state.finished else 1
+
+
+def _connect_ray(args: argparse.Namespace, recipe: Recipe) -> Any:
+    """The connected `ray` module for --ray, else None. Before anything is written: Ray
+    missing, an address where nothing answers, or too few CPUs is one error line."""
+    if args.ray is None:
+        return None
+    from distill.scale.ray_selfplay import RayOptions, connect
+
+    return connect(RayOptions(args.ray, args.ray_object_store_mb, recipe.selfplay.ray_actors))
+
+
+def _train_on_ray(
+    ray: Any, run_dir: RunDir, recipe: Recipe, progress: Progress, *, local: bool
+) -> RunState:
+    """`train` with self-play on Ray units; stops the units (and a local cluster) after."""
+    from distill.flywheel.loop import train
+    from distill.recipe import derive
+    from distill.scale.ray_selfplay import RaySelfPlay, default_actors
+
+    actors = recipe.selfplay.ray_actors or default_actors(ray)
+    units = RaySelfPlay(ray, run_dir.read_recipe_text(), derive(recipe).games_per_round, actors)
+    if not progress.quiet:
+        print(f"Ray: {actors} self-play unit(s) on {len(ray.nodes())} node(s)")
+    try:
+        return train(run_dir, progress, units)
+    finally:
+        units.close()
+        if local:
+            ray.shutdown()
 
 
 def _check_plugin(recipe: Recipe) -> None:

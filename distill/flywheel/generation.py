@@ -78,9 +78,20 @@ def selfplay_round(
     recipe: Recipe, run: RunDir, state: RunState, worker: SelfPlayWorker, domain: Domain
 ) -> SelfPlayBatch:
     """Play round `state.rounds_done` of the current generation, write its shard, record it."""
+    batch = worker.play(seeded(recipe, SELFPLAY, state.generation, state.rounds_done))
+    return record_round(recipe, run, state, batch, domain)
+
+
+def record_round(
+    recipe: Recipe, run: RunDir, state: RunState, batch: SelfPlayBatch, domain: Domain
+) -> SelfPlayBatch:
+    """Write `batch`, played with the rng ``seeded(recipe, SELFPLAY, g, r)`` of round
+    r = `state.rounds_done`, as that round's shard and record it (durably) in `state`.
+
+    The one writer of replay: rounds played elsewhere (Ray units) come back here.
+    """
     g, r = state.generation, state.rounds_done
-    batch = worker.play(seeded(recipe, SELFPLAY, g, r))
-    first_id = g * GAME_ID_STRIDE + r * worker.num_games
+    first_id = g * GAME_ID_STRIDE + r * derive(recipe).games_per_round
     path = write_shard(
         run.replay / shard_name(g, r), batch.shard_arrays(g, first_id), shard_meta(domain)
     )
@@ -128,6 +139,7 @@ def learn(
             steps=recipe.learner.steps_per_generation,
             log_dir=run.root,
             version=version,
+            devices=recipe.learner.devices,
         )
     save_checkpoint(
         run.checkpoints / checkpoint_name(g), learner.module, extra={"generation": g + 1}
@@ -241,6 +253,7 @@ __all__ = [
     "arena_step",
     "last_generation",
     "learn",
+    "record_round",
     "seeded",
     "selfplay_rates",
     "selfplay_round",

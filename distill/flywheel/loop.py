@@ -18,6 +18,8 @@ from the time, so a redone step reproduces what a killed one would have written.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -31,17 +33,21 @@ from distill.flywheel.generation import (
     arena_step,
     last_generation,
     learn,
+    record_round,
     selfplay_rates,
     selfplay_round,
 )
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
-from distill.flywheel.selfplay import SelfPlayWorker
+from distill.flywheel.selfplay import SelfPlayBatch, SelfPlayWorker
 from distill.learn import load_checkpoint
 from distill.metrics import FitMetrics, GenerationMetrics
 from distill.progress import Progress
 from distill.recipe import Recipe, derive
 from distill.registry import make
 from distill.replay import read_shard
+
+if TYPE_CHECKING:
+    from distill.scale.ray_selfplay import RaySelfPlay
 
 
 def load_run_recipe(run: RunDir) -> Recipe:
@@ -55,8 +61,12 @@ def load_run_recipe(run: RunDir) -> Recipe:
     return from_dict(Recipe, data)
 
 
-def train(run: RunDir, progress: Progress) -> RunState:
-    """Run or resume `run` until its budget is spent; returns the final state."""
+def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> RunState:
+    """Run or resume `run` until its budget is spent; returns the final state.
+
+    units: Ray self-play units (`distill.scale.ray_selfplay`) that play the rounds
+    instead of this process; None = self-play here.
+    """
     recipe = load_run_recipe(run)
     derived = derive(recipe)
     state = run.read_state()
@@ -81,15 +91,7 @@ def train(run: RunDir, progress: Progress) -> RunState:
         fit_metrics: dict[str, float] = {}
         selfplay_stats: dict[str, float] = {}
         if state.phase == "selfplay":
-            worker = SelfPlayWorker(
-                domain,
-                learner.evaluator(),
-                search=recipe.search,
-                selfplay=recipe.selfplay,
-                num_games=derived.games_per_round,
-            )
-            while state.rounds_done < derived.rounds_per_generation:
-                batch = selfplay_round(recipe, run, state, worker, domain)
+            for batch in _play_rounds(recipe, run, state, learner, units, progress):
                 selfplay_stats = add_stats(selfplay_stats, batch)
                 progress.selfplay(g, state.rounds_done, derived.rounds_per_generation, batch)
             fit_metrics = learn(recipe, run, learner, domain, g)
@@ -123,6 +125,33 @@ def train(run: RunDir, progress: Progress) -> RunState:
         progress.evaluated(g, metrics, state)
     progress.finish(state, time.perf_counter() - session_start)
     return state
+
+
+def _play_rounds(
+    recipe: Recipe,
+    run: RunDir,
+    state: RunState,
+    learner: Learner,
+    units: RaySelfPlay | None,
+    progress: Progress,
+) -> Iterator[SelfPlayBatch]:
+    """Play the generation's remaining rounds (here or on `units`), each recorded."""
+    domain, rounds = learner.domain, derive(recipe).rounds_per_generation
+    remaining = range(state.rounds_done, rounds)
+    if units is not None:
+        units.set_weights(learner.module.net.state_dict(), version=state.generation)
+        for batch in units.play_rounds(state.generation, remaining, note=progress.note):
+            yield record_round(recipe, run, state, batch, domain)
+        return
+    worker = SelfPlayWorker(
+        domain,
+        learner.evaluator(),
+        search=recipe.search,
+        selfplay=recipe.selfplay,
+        num_games=derive(recipe).games_per_round,
+    )
+    for _ in remaining:
+        yield selfplay_round(recipe, run, state, worker, domain)
 
 
 def _arena_due(recipe: Recipe, state: RunState) -> bool:

@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
@@ -50,6 +51,10 @@ def default_precision() -> str:
     return "bf16-mixed" if torch.cuda.is_available() else "32-true"
 
 
+def _on_cuda(accelerator: str) -> bool:
+    return accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
+
+
 def fit_generation(
     module: DistillModule,
     datamodule: ReplayDataModule,
@@ -60,6 +65,8 @@ def fit_generation(
     accelerator: str = "auto",
     precision: str | None = None,
     log_every: int = 10,
+    devices: int = 1,
+    strategy: Any = None,
 ) -> dict[str, float]:
     """Train `module` for `steps` optimizer steps on `datamodule`; return metrics.
 
@@ -68,14 +75,34 @@ def fit_generation(
     last-step values (``train/loss``, ``train/policy``, ``train/value``, ...), the
     means over this fit (``mean/loss``, ...), ``steps``, ``seconds`` and
     ``samples_per_s``.
+
+    devices > 1 trains data-parallel on that many processes (`distill.learn.ddp`);
+    `strategy` is for those processes themselves (None = one process, or `fit_ddp`).
     """
     if steps < 1:
         raise ConfigError(f"steps must be >= 1, got {steps}")
+    if devices > 1 and strategy is None:
+        from distill.learn.ddp import fit_ddp
+
+        return fit_ddp(
+            module,
+            datamodule,
+            devices=devices,
+            steps=steps,
+            log_dir=log_dir,
+            version=version,
+            accelerator=accelerator,
+            precision=precision,
+            log_every=log_every,
+        )
     log_path = Path(log_dir)
     with quiet_lightning():
         trainer = pl.Trainer(
             accelerator=accelerator,
-            devices=1,
+            devices=devices,
+            strategy=strategy or "auto",
+            # Batch statistics over the global batch where torch offers it (GPU only)
+            sync_batchnorm=devices > 1 and _on_cuda(accelerator),
             precision=precision or default_precision(),  # type: ignore[arg-type]
             max_steps=steps,
             max_epochs=-1,
