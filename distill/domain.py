@@ -80,8 +80,10 @@ class Domain(abc.ABC):
 
     Optional capabilities (see `Offers`; None = not offered) are attributes too:
     ``solver``, ``eval_buckets``, ``eval_positions``, ``default_rollout``,
-    ``ownership``, ``final_score``, ``export_game`` and ``player_names``. Generic
-    layers (arena, eval, solve, players, GTP) ask for a capability, never for a name.
+    ``ownership``, ``final_score``, ``export_game``, ``player_names``, ``variants`` and
+    ``board_mask_plane``.
+    Generic layers (arena, eval, solve, players, GTP) ask for a capability, never for a
+    name.
     """
 
     name: str
@@ -105,6 +107,8 @@ class Domain(abc.ABC):
     final_score: Callable[[Any], float] | None = None
     export_game: Callable[[Sequence[int], str, tuple[str, str]], tuple[str, str]] | None = None
     player_names: tuple[str, str] = ("P0", "P1")
+    variants: tuple[Any, ...] | None = None
+    board_mask_plane: int | None = None
 
     @abc.abstractmethod
     def new_store(self, size: int) -> Any:
@@ -286,6 +290,15 @@ class Offers:
     a game record, e.g. SGF for Go. Default: the move list (`Domain.format_moves`)."""
     player_names: tuple[str, str] = ("P0", "P1")
     """Short names of players 0 and 1 in records and results (``B W``, ``X O``)."""
+    variants: tuple[Any, ...] | None = None
+    """Domains that share this one's store rows, observations and actions but start
+    from other initial positions (Go's board sizes in one padded frame): self-play
+    draws one per game, uniformly (list one twice to draw it twice as often). This
+    domain is one of them; None = one initial position."""
+    board_mask_plane: int | None = None
+    """Observation plane that is 1 on the board and 0 on padding, where a domain pads
+    boards into a bigger frame (multi-size Go: plane 0); a net must read its mask there
+    (``network.mask_plane``). None = every cell of an observation is on the board."""
 
 
 @dataclass(eq=False, repr=False)

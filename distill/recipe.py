@@ -49,6 +49,19 @@ class DomainSection:
     """Registry id (``distill domains`` lists them), e.g. ``tictactoe`` or ``connect4``."""
     kwargs: dict[str, Any] = field(default_factory=dict)
     """Keyword arguments of the domain's ``make`` (e.g. ``{size: 9, komi: 7.5}`` for Go)."""
+    sizes: tuple[int, ...] = ()
+    """Board sizes of one net that serves several (``[9, 13, 19]`` for Go): passed to the
+    domain's ``make`` as ``sizes``; self-play draws a size per game and the arena plays
+    the first. Empty = the domain's one board (``kwargs``)."""
+
+    def __post_init__(self) -> None:
+        if not self.sizes:
+            return
+        given = self.kwargs.get("sizes")
+        if given is not None and tuple(given) != self.sizes:
+            raise ValueError(f"sizes {list(self.sizes)} and kwargs.sizes {given} differ")
+        # every caller builds the domain as make(id, **kwargs): carry the sizes there
+        object.__setattr__(self, "kwargs", {**self.kwargs, "sizes": list(self.sizes)})
 
 
 @dataclass(frozen=True)
@@ -418,6 +431,13 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     _check_ladder(path, recipe, domain)
+    plane = domain.board_mask_plane
+    if plane is not None and recipe.network.mask_plane != plane:
+        raise ConfigError(
+            f"{path}: network.mask_plane must be {plane}: domain {recipe.domain.id!r} pads "
+            f"its boards into a bigger frame and marks the board in plane {plane}, got "
+            f"{recipe.network.mask_plane}"
+        )
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
         if getattr(heads, head) and offered is None:  # the head would never get a target

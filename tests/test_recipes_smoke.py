@@ -32,13 +32,24 @@ SHRINK = [
     "ladder.simulations=2",  # the test needs no GNU Go (test_ladder_in_loop covers it)
     "ladder.opponents=[random]",
 ]
+#: Recipes whose network or games are too big for a CPU test even at SHRINK's budget: also
+#: shrink the net and cap the games (go19's own CPU twin, go19-smoke, runs unshrunk).
+SHRINK_MORE = {
+    "go19": [
+        "network.resnet.channels=8",
+        "network.resnet.blocks=1",
+        "network.resnet.global_pool_every=0",
+        "domain.kwargs.max_moves=20",
+    ],
+}
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=[p.stem for p in RECIPES])
 def test_recipe_trains_one_tiny_generation(recipe, tmp_path, capsys):
     run_dir = tmp_path / "run"
     args = ["train", str(recipe), "--run-dir", str(run_dir), "--quiet"]
-    assert main(args + [x for o in SHRINK for x in ("--set", o)]) == 0, capsys.readouterr().err
+    overrides = SHRINK + SHRINK_MORE.get(recipe.stem, [])
+    assert main(args + [x for o in overrides for x in ("--set", o)]) == 0, capsys.readouterr().err
     state = json.loads((run_dir / "state.json").read_text())
     assert state["finished"] and state["games"] == 2 and state["learner_steps"] == 2
     assert len(state["checkpoints"]) == 1 and (run_dir / "metrics.csv").is_file()

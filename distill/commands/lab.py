@@ -12,12 +12,18 @@ measures the search's improvement over the raw policy by the oracle; writes
 run's network (searching at the self-play budget, and the raw value head) would resign
 though the position is not lost; writes ``resign.json`` and ``resign.png`` (see
 `distill.lab.resign`).
+
+``distill lab transfer RUN_DIR --out DIR`` scores a Go run's network, without search, on
+solver-free 19x19 checks (capture-or-die tactics, ownership of settled groups) against
+random guessing, whatever board it was trained on; writes ``transfer.json`` (see
+`distill.lab.transfer`).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from distill.commands._args import non_negative_int, positive_int
 
@@ -48,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _add_hurts(sub)
     _add_resign(sub)
+    _add_transfer(sub)
 
 
 def _add_hurts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -81,6 +88,27 @@ def _add_resign(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     resign.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
 
 
+def _add_transfer(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    text = "a Go net on solver-free checks of another board size: tactics and ownership"
+    transfer = sub.add_parser("transfer", help=text, description=text)
+    transfer.add_argument("run_dir", type=Path, help="run directory of a Go recipe")
+    transfer.add_argument("--out", type=Path, required=True, help="folder for transfer.json")
+    transfer.add_argument("--size", type=positive_int, default=19, help="board size (13..19)")
+    transfer.add_argument(
+        "--positions",
+        type=positive_int,
+        default=200,
+        help="tactics positions (half as many settled-group boards)",
+    )
+    transfer.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
+    transfer.add_argument(
+        "--untrained",
+        action="store_true",
+        help="a control: the run's network at its initial weights (generation 0)",
+    )
+    transfer.add_argument("--seed", type=non_negative_int, default=0, help="positions' seed")
+
+
 def _numbers(text: str, flag: str) -> list[float]:
     from distill.errors import ConfigError
 
@@ -91,7 +119,12 @@ def _numbers(text: str, flag: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    runners = {"credit": _run_credit, "hurts": _run_hurts, "resign": _run_resign}
+    runners = {
+        "credit": _run_credit,
+        "hurts": _run_hurts,
+        "resign": _run_resign,
+        "transfer": _run_transfer,
+    }
     return runners[args.experiment](args)
 
 
@@ -146,6 +179,49 @@ def _run_resign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_transfer(args: argparse.Namespace) -> int:
+    from distill.arena.agent import load_agent
+    from distill.domains.go import GoDomain
+    from distill.errors import ConfigError
+    from distill.lab.transfer import measure, summary_lines, write_transfer
+    from distill.nets.model import resolve_policy_head
+
+    if not 13 <= args.size <= 19:
+        raise ConfigError(f"--size must be in 13..19, got {args.size}")
+    agent = (
+        _untrained_agent(args.run_dir)
+        if args.untrained
+        else load_agent(args.run_dir, args.checkpoint)
+    )
+    if not isinstance(agent.domain, GoDomain):
+        raise ConfigError(
+            f"{args.run_dir}: lab transfer needs a Go run, it plays {agent.domain.name!r}"
+        )
+    net = agent.recipe.network
+    kind = resolve_policy_head(net.heads.policy, agent.domain.board_shape, agent.domain.num_actions)
+    if kind != "spatial" or (
+        net.backbone == "transformer" and min(net.transformer.max_board) < args.size
+    ):
+        raise ConfigError(
+            f"{args.run_dir}: its network only plays the board it was built for "
+            f"(policy head {kind!r}, backbone {net.backbone!r}); transfer needs a fully "
+            "convolutional one"
+        )
+    result = measure(agent.evaluator, size=args.size, positions=args.positions, seed=args.seed)
+    meta = {
+        "run_dir": str(args.run_dir),
+        "checkpoint": agent.checkpoint.name,
+        "trained_sizes": [v.rules.size for v in agent.domain.variants or (agent.domain,)],
+        "size": args.size,
+        "seed": args.seed,
+    }
+    path = write_transfer(result, meta, args.out)
+    for line in summary_lines(result):
+        print(line)
+    print(f"wrote {path}")
+    return 0
+
+
 def _run_hurts(args: argparse.Namespace) -> int:
     from distill.arena.agent import load_agent
     from distill.errors import ConfigError
@@ -171,6 +247,19 @@ def _run_hurts(args: argparse.Namespace) -> int:
         print(f"p={r.rate:<5g} better {r.improve:.3f}  worse {r.worse:.3f}  net {r.net:+.3f}")
     print(f"wrote {', '.join(map(str, paths))}")
     return 0
+
+
+def _untrained_agent(run_dir: Path) -> Any:
+    """The run's recipe and network at its initial weights (seeded as the run's were)."""
+    from distill.arena.agent import Agent
+    from distill.flywheel.generation import Learner
+    from distill.flywheel.loop import load_run_recipe
+    from distill.flywheel.run_dir import RunDir
+    from distill.registry import make
+
+    recipe = load_run_recipe(RunDir.open(run_dir))
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    return Agent(recipe, domain, Learner.create(recipe, domain).evaluator(), Path("untrained"))
 
 
 def _run_credit(args: argparse.Namespace) -> int:

@@ -194,6 +194,19 @@ class TimedEvaluator:
         return timed
 
 
+def reset_games(domain: Domain, store: Any, count: int, rng: np.random.Generator) -> None:
+    """Rows 0..count-1 of `store` := the initial positions of `count` new games.
+
+    Where the domain offers `variants` (Go's board sizes), each game's variant is drawn
+    uniformly with `rng` (count draws); otherwise the rng is not touched.
+    """
+    domain.reset(store, np.arange(count))
+    if domain.variants:
+        pick = rng.integers(len(domain.variants), size=count)
+        for k, variant in enumerate(domain.variants):
+            variant.reset(store, np.flatnonzero(pick == k))
+
+
 class SelfPlayWorker:
     """Plays rounds of `num_games` games with one batched `Searcher` (reused across rounds)."""
 
@@ -222,7 +235,8 @@ class SelfPlayWorker:
         g_count, cfg, domain = self.num_games, self.config, self.domain
         spare = g_count  # store row holding an initial position, searched by idle rows
         store = domain.new_store(g_count + 1)
-        domain.reset(store, np.arange(g_count + 1))
+        domain.reset(store, [spare])
+        reset_games(domain, store, g_count, rng)
         row_game = np.arange(g_count, dtype=np.int64)  # searcher row -> game, -1 = idle
         searcher = self._searcher(g_count)
         games = _GameTracker(domain, g_count, rng.random(g_count) < cfg.no_resign_fraction)
@@ -261,7 +275,7 @@ class SelfPlayWorker:
         start, eval_start = time.perf_counter(), self.evaluator.seconds
         g_count, domain = self.num_games, self.domain
         store = domain.new_store(g_count)
-        domain.reset(store, np.arange(g_count))
+        reset_games(domain, store, g_count, rng)
         games = _GameTracker(domain, g_count, rng.random(g_count) < self.config.no_resign_fraction)
         while games.active.any():
             active = np.flatnonzero(games.active).astype(np.int64)

@@ -120,7 +120,7 @@ class GoDomain(KernelDomain):
 
 
 def make(
-    size: int = 9,
+    size: int | None = None,
     komi: float = 7.5,
     superko: str = "positional",
     allow_suicide: bool = False,
@@ -128,11 +128,25 @@ def make(
     black_stones: Sequence[str | int] = (),
     white_stones: Sequence[str | int] = (),
     first_player: str = "black",
+    sizes: Sequence[int] | None = None,
 ) -> GoDomain:
-    """The Go domain (kernel tier); arguments as in `GoRules` (max_moves None: 2·size²).
+    """The Go domain (kernel tier); arguments as in `GoRules` (size None: 9; max_moves
+    None: 2·size²).
 
-    Setup stones are GTP vertices or actions. Raises ConfigError naming the bad argument.
+    Setup stones are GTP vertices or actions. ``sizes=[9, 13, 19]`` (instead of `size`)
+    makes one padded frame for several board sizes (`distill.domains.go.sizes`): the
+    first size's domain, with every size as its `variants`. Raises ConfigError naming
+    the bad argument.
     """
+    if sizes is not None:
+        if size is not None or black_stones or white_stones or first_player != "black":
+            raise ConfigError("go: sizes cannot be combined with size or setup stones")
+        from .sizes import make_sizes
+
+        return make_sizes(
+            sizes, komi=komi, superko=superko, allow_suicide=allow_suicide, max_moves=max_moves
+        )
+    size = 9 if size is None else size
     rules = _validate(size, komi, superko, allow_suicide, max_moves, first_player)
     black = _points(black_stones, rules.size, "black_stones")
     white = _points(white_stones, rules.size, "white_stones")
