@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from distill.config import apply_overrides, dump_yaml, from_dict, load_yaml
 from distill.credit import ValueTargetConfig
+from distill.devices import DeviceChoice
 from distill.errors import ConfigError, DistillError
 from distill.nets.config import NetConfig
 from distill.registry import make
@@ -83,6 +84,15 @@ class SelfPlaySection:
     search's (the position is still searched and recorded as usual). Self-play between
     two strong players never reaches positions that weaker play does, such as an
     unblocked threat; random moves put them in the data. 0 = off."""
+    actors: int = 0
+    """N self-play actor processes (`distill.actors.ActorPool`), each playing rounds of
+    `concurrent_games` games at once, N rounds in parallel; at most this machine's cores.
+    0 = self-play in the training process itself (best for small games)."""
+    inference: Literal["auto", "server", "local"] = "auto"
+    """With actors: who evaluates their leaves. ``server``: one inference process owns the
+    device and batches every actor's leaves; ``local``: each actor its own copy of the
+    net on its own core (faster on a CPU, measured in docs/benchmarks.md); ``auto``:
+    server on a GPU, local on a CPU."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.random_move_fraction < 1.0:
@@ -105,6 +115,8 @@ class SelfPlaySection:
             raise ValueError("resign_threshold must be in (-1, 0) or null")
         if self.max_moves is not None and self.max_moves < 1:
             raise ValueError("max_moves must be >= 1 or null")
+        if self.actors < 0:
+            raise ValueError(f"actors must be >= 0, got {self.actors}")
 
 
 @dataclass(frozen=True)
@@ -254,6 +266,11 @@ class Recipe:
     """Master seed: every random stream (self-play, learner, arena) derives from it."""
     threads: int = 1
     """torch intra-op threads (the machine's cores are shared with numba search)."""
+    device: DeviceChoice = "auto"
+    """Where self-play inference and the learner run: ``cuda`` (bf16 inference, bf16-mixed
+    learner), ``cpu`` (float32), or ``auto``: cuda where torch sees a CUDA GPU, else cpu
+    (`distill.devices`). ``cuda`` on a machine without one is refused before anything is
+    written."""
     domain: DomainSection = field(default_factory=DomainSection)
     """The game."""
     network: NetConfig = field(default_factory=NetConfig)
