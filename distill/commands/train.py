@@ -9,7 +9,9 @@ the resolved recipe inside. If that directory already holds a run of exactly
 the same resolved recipe, the command continues it (so ``make run`` twice
 resumes); any other existing, non-empty directory is refused, never
 overwritten. ``--resume`` continues a run from its ``state.json`` after a
-crash or ``kill -9``; it reads the run's own resolved recipe.
+crash or ``kill -9``; it reads the run's own resolved recipe. A recipe this machine
+cannot run (``device: cuda`` without a GPU, more ``selfplay.actors`` than cores) is
+refused with one line before anything is written (`distill.devices.check_machine`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from distill.devices import check_machine
     from distill.flywheel.loop import load_run_recipe
     from distill.flywheel.run_dir import RunDir
     from distill.progress import Progress
@@ -64,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             )
         run_dir = RunDir.open(args.resume)
         recipe = load_run_recipe(run_dir)
+        check_machine(recipe)
         _check_plugin(recipe)
     else:
         if args.recipe is None:
@@ -72,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 "distill recipes lists them) or --resume RUN_DIR"
             )
         recipe = load_recipe(args.recipe, args.overrides)
+        check_machine(recipe)  # device: cuda without a GPU, too many actors: nothing written
         _check_plugin(recipe)
         root, text = args.run_dir or Path("runs") / recipe.name, recipe_to_yaml(recipe)
         if (root / "state.json").is_file() and (root / "recipe.yaml").is_file():
