@@ -79,7 +79,7 @@ class ActorPool:
         inference: str = "server",
         null: bool = False,
         batch_wait_s: float = 0.0005,
-        start_timeout_s: float = 300.0,
+        start_timeout_s: float = 900.0,
     ) -> None:
         check_actor_count(actors)
         if inference not in ("server", "local") or (null and inference == "local"):
