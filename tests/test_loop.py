@@ -197,3 +197,22 @@ def test_a_run_cannot_be_trained_by_two_processes_at_once(finished_run):
         pass
     with run.locked():  # released again
         pass
+
+
+def test_arena_share_postpones_a_regular_arena_that_would_not_fit(tmp_path):
+    """With arenas costing 10 s each: after 200 s of run and one 10 s arena, a second
+    one fits a 10% share ((10 + 10) / 210 < 0.1); after 120 s it does not; the run's
+    last generation gets its arena whatever the share."""
+    from distill.flywheel.generation import arena_fits
+    from distill.metrics import ArenaMetrics, GenerationMetrics
+
+    recipe = load_recipe(SMOKE, [*TINY, "arena.time_share=0.1", "budget.generations=10"])
+    run = RunDir.create(tmp_path / "run", recipe_to_yaml(recipe))
+    assert arena_fits(recipe, run, RunState(generation=1, elapsed_s=50.0))  # no arena yet
+    row = GenerationMetrics(generation=0, elapsed_s=40.0, arena=ArenaMetrics(seconds=10.0))
+    run.append_metrics(row.to_row())
+    assert arena_fits(recipe, run, RunState(generation=5, elapsed_s=200.0))
+    assert not arena_fits(recipe, run, RunState(generation=5, elapsed_s=120.0))
+    assert arena_fits(recipe, run, RunState(generation=9, elapsed_s=120.0))  # the last
+    unlimited = load_recipe(SMOKE, [*TINY, "arena.time_share=null"])
+    assert arena_fits(unlimited, run, RunState(generation=5, elapsed_s=120.0))
