@@ -24,6 +24,7 @@ from distill.errors import DistillError
 #: verb -> (module under distill.commands, one-line help). Keep sorted.
 VERBS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "measure speed: search, selfplay, go-engine, solver"),
+    "compare": ("compare", "plot several runs' exact error rates against wall time together"),
     "domains": ("domains", "list the known domains"),
     "eval": ("eval", "evaluate a run's agent on solver-scored positions"),
     "gtp": ("gtp", "speak GTP v2 on stdin/stdout (Go), for GUIs and referees"),

@@ -40,7 +40,12 @@ class FitMetrics:
     """The learner's generation (means over its optimizer steps)."""
 
     loss: float | None = _column("loss", "loss", "total loss: policy + value + auxiliary")
-    loss_policy: float | None = _column("loss_policy", "nats", "policy cross-entropy")
+    loss_policy: float | None = _column(
+        "loss_policy", "nats", "policy loss: cross-entropy, or -log π(move played) · advantage"
+    )
+    policy_entropy: float | None = _column(
+        "policy_entropy", "nats", "entropy of the network's policy over legal moves"
+    )
     loss_value: float | None = _column("loss_value", "loss", "value loss")
     loss_ownership: float | None = _column(
         "loss_ownership", "loss", "ownership loss (nets with an ownership head)"
@@ -57,6 +62,7 @@ class FitMetrics:
         return cls(
             loss=out.get("mean/loss"),
             loss_policy=out.get("mean/policy"),
+            policy_entropy=out.get("mean/entropy"),
             loss_value=out.get("mean/value"),
             loss_ownership=out.get("mean/ownership"),
             loss_score=out.get("mean/score"),

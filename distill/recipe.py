@@ -14,7 +14,8 @@ Sections, in the order the outer loop (`distill.flywheel.loop`) uses them::
     network   distill.nets.config.NetConfig
     search    distill.search.config.SearchConfig (the full, recorded search)
     selfplay  games per generation, temperature, resignation, playout caps
-    credit    distill.credit.ValueTargetConfig (value target: z, λ-returns, mixes)
+    credit    distill.credit.ValueTargetConfig (value target: z, λ-returns, mixes;
+              policy loss: distillation, REINFORCE, GAE actor-critic)
     replay    window of recent positions, symmetry augmentation
     learner   optimizer and steps per generation
     arena     rating pool, games, error-rate positions
@@ -93,8 +94,16 @@ class SelfPlaySection:
     device and batches every actor's leaves; ``local``: each actor its own copy of the
     net on its own core (faster on a CPU, measured in docs/benchmarks.md); ``auto``:
     server on a GPU, local on a CPU."""
+    actor: Literal["search", "policy"] = "search"
+    """Who picks self-play's moves. ``search``: the full search (and playout caps) above.
+    ``policy``: no search; every move is sampled from the network's policy at
+    temperature 1 and recorded with the network's value, the on-policy actor of
+    ``credit.policy_loss: reinforce`` and ``gae_actor_critic`` (temperature, playout-cap
+    and search fields are then unused)."""
 
     def __post_init__(self) -> None:
+        if self.actor not in ("search", "policy"):
+            raise ValueError(f"actor must be 'search' or 'policy', got {self.actor!r}")
         if not 0.0 <= self.random_move_fraction < 1.0:
             raise ValueError(
                 f"random_move_fraction must be in [0, 1), got {self.random_move_fraction}"
@@ -281,7 +290,8 @@ class Recipe:
     """Self-play."""
     credit: ValueTargetConfig = field(default_factory=ValueTargetConfig)
     """Value targets (z, q, their mix, or λ-returns over the search values; see
-    `distill.credit`), computed when the learner reads replay."""
+    `distill.credit`) and the policy loss (distillation of the search policy, or a
+    policy gradient with its advantages), computed when the learner reads replay."""
     replay: ReplaySection = field(default_factory=ReplaySection)
     """Replay window."""
     learner: LearnerSection = field(default_factory=LearnerSection)
@@ -298,6 +308,11 @@ class Recipe:
             raise ValueError("threads must be >= 1")
         if not self.name or "/" in self.name:
             raise ValueError(f"name must be a non-empty file name, got {self.name!r}")
+        if self.selfplay.actor == "policy" and self.credit.policy_loss == "distill":
+            raise ValueError(
+                "selfplay.actor: policy records no search policy to distill; use "
+                "credit.policy_loss: reinforce or gae_actor_critic, or selfplay.actor: search"
+            )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Credit assignment: value targets (z, q, λ-returns, mixes, multi-horizon) and advantages.
+"""Credit assignment: value targets (z, q, λ-returns, mixes, multi-horizon) and the
+policy-gradient advantages (REINFORCE returns, GAE).
 
 Pure numpy / ``@njit`` functions of one trajectory; see `distill.credit.targets`
 for the exact definitions and the sign convention.
@@ -14,6 +15,7 @@ from distill.credit.targets import (
     mix_targets,
     multi_horizon_targets,
     outcome_targets,
+    policy_advantages,
     step_signs,
     value_targets,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "mix_targets",
     "multi_horizon_targets",
     "outcome_targets",
+    "policy_advantages",
     "step_signs",
     "value_targets",
 ]

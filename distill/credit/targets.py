@@ -152,8 +152,8 @@ def mix_targets(outcome: np.ndarray, other: np.ndarray, alpha: float) -> np.ndar
 
 
 class ValueTargetSpec(Protocol):
-    """Anything with these fields picks a value target (`ValueTargetConfig`, or the
-    recipe's ``credit`` section, `distill.recipe.CreditSection`)."""
+    """Anything with these fields picks a value target and a policy loss
+    (`ValueTargetConfig`, the recipe's ``credit`` section)."""
 
     @property
     def value_target(self) -> str: ...
@@ -161,11 +161,19 @@ class ValueTargetSpec(Protocol):
     def z_weight(self) -> float: ...
     @property
     def td_lambda(self) -> float: ...
+    @property
+    def policy_loss(self) -> str: ...
+    @property
+    def gae_lambda(self) -> float: ...
+
+
+POLICY_LOSSES = ("distill", "reinforce", "gae_actor_critic")
 
 
 @dataclass(frozen=True)
 class ValueTargetConfig:
-    """Which value target the learner regresses (same fields as the recipe's ``credit``)."""
+    """Credit assignment: the value target the learner regresses and the policy loss
+    (the recipe's ``credit`` section)."""
 
     value_target: Literal["z", "q", "mix", "lambda"] = "z"
     """``z``: outcome z_t; ``q``: search root value v_t; ``mix``: z_weight·z + (1 -
@@ -174,14 +182,59 @@ class ValueTargetConfig:
     """Weight of z in the ``mix`` target."""
     td_lambda: float = 0.8
     """λ of the ``lambda`` target (1 = z, 0 = the next search value)."""
+    policy_loss: Literal["distill", "reinforce", "gae_actor_critic"] = "distill"
+    """``distill``: cross-entropy to the search's policy target. ``reinforce``: -log π(a|s)
+    · z, the played move weighted by the outcome from the mover's side (Williams 1992,
+    no baseline). ``gae_actor_critic``: -log π(a|s) · A_t with the GAE advantages over the
+    values recorded in self-play (`gae_advantages`, λ = `gae_lambda`). The two policy
+    gradients learn from the move played, so pair them with ``selfplay.actor: policy``
+    (on-policy); docs/design.md says why."""
+    gae_lambda: float = 0.95
+    """λ of the GAE advantages of ``gae_actor_critic`` (1: z - v_t, REINFORCE with the
+    value as baseline; 0: the one-step TD error). Separate from `td_lambda`: one trades
+    the value target's bias for variance, the other the advantage's."""
+    entropy_bonus: float = 0.0
+    """β >= 0: the policy loss gets -β · H(π), the mean entropy of the network's policy
+    over legal moves (Mnih et al. 2016, A3C), which keeps an on-policy actor exploring."""
 
     def __post_init__(self) -> None:
         if self.value_target not in ("z", "q", "mix", "lambda"):
             raise ValueError(f"value_target must be z, q, mix or lambda, got {self.value_target!r}")
+        if self.policy_loss not in POLICY_LOSSES:
+            raise ValueError(
+                f"policy_loss must be one of {', '.join(POLICY_LOSSES)}, got {self.policy_loss!r}"
+            )
+        if not self.entropy_bonus >= 0.0:
+            raise ValueError(f"entropy_bonus must be >= 0, got {self.entropy_bonus}")
+        _check_lambda(self.gae_lambda, "gae_lambda")
         if not (0.0 <= self.z_weight <= 1.0 and 0.0 <= self.td_lambda <= 1.0):
             raise ValueError(
                 f"z_weight and td_lambda must be in [0, 1], got {self.z_weight}, {self.td_lambda}"
             )
+
+
+def policy_advantages(
+    values: np.ndarray,
+    players: np.ndarray,
+    final_value: float,
+    final_player: int,
+    *,
+    policy_loss: str,
+    gae_lambda: float,
+) -> np.ndarray:
+    """float32[T]: the weight of -log π(a_t|s_t) in the policy-gradient loss `policy_loss`.
+
+    ``reinforce``: the return G_t = z_t (γ = 1, rewards only at the end), from the view of
+    the player who moved at t. ``gae_actor_critic``: GAE's A_t over `values` (the critic,
+    player to move at t). ``distill``: zeros (the distillation loss uses no advantage).
+    """
+    if policy_loss == "reinforce":
+        return outcome_targets(players, final_value, final_player)
+    if policy_loss == "gae_actor_critic":
+        return gae_advantages(values, players, final_value, final_player, gae_lambda)
+    if policy_loss == "distill":
+        return np.zeros(np.asarray(players).shape[0], dtype=np.float32)
+    raise ConfigError(f"policy_loss must be one of {', '.join(POLICY_LOSSES)}, got {policy_loss!r}")
 
 
 def value_targets(

@@ -70,7 +70,7 @@ class Learner:
         torch.manual_seed(recipe.seed)  # the initial weights are part of the run's identity
         net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
         total = derive(recipe).total_learner_steps
-        module = DistillModule(net, recipe.learner, total_steps=total)
+        module = DistillModule(net, recipe.learner, total_steps=total, credit=recipe.credit)
         return cls(domain, module, resolve_device(recipe.device))
 
     def evaluator(self) -> Any:

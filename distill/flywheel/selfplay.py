@@ -18,6 +18,9 @@ batch), then every game plays its move. Per ply the worker
   the most visited action, and Gumbel plays its sequential-halving winner (a sample
   already); with probability ``random_move_fraction`` a uniformly random legal move
   instead (the position is still recorded);
+* with ``actor: policy`` searches nothing: every move is sampled from the network's
+  policy at temperature 1 and recorded with that policy and the network's value (the
+  on-policy actor of the policy-gradient losses, `SelfPlayWorker.play_policy`);
 * **resigns** a game when the root value for the player to move falls below
   ``resign_threshold``, except in a ``no_resign_fraction`` of games (AlphaGo
   Zero, Silver et al. 2017, "Methods: Self-play"), which play on and measure
@@ -213,6 +216,8 @@ class SelfPlayWorker:
 
     def play(self, rng: np.random.Generator) -> SelfPlayBatch:
         """Play one round of games to the end; see `SelfPlayBatch` for what is recorded."""
+        if self.config.actor == "policy":
+            return self.play_policy(rng)
         start, eval_start = time.perf_counter(), self.evaluator.seconds
         g_count, cfg, domain = self.num_games, self.config, self.domain
         spare = g_count  # store row holding an initial position, searched by idle rows
@@ -242,6 +247,33 @@ class SelfPlayWorker:
             domain.step(store, active, store, active, moves[live])
             searcher.advance(moves)
             self._finish_games(store, active, result.root_value[live], games, full)
+        return games.to_batch(time.perf_counter() - start, self.evaluator.seconds - eval_start)
+
+    def play_policy(self, rng: np.random.Generator) -> SelfPlayBatch:
+        """One round whose moves are sampled from the network's policy, without search.
+
+        Every ply evaluates the live games once (no padding: the batch shrinks as games
+        end) and samples each move from softmax(logits) over the legal moves; the
+        recorded ``policy`` is that distribution (the behaviour policy) and
+        ``root_value`` the network's value, the critic of GAE. Every ply counts as a
+        full search (policy weight 1; the network's value may resign).
+        """
+        start, eval_start = time.perf_counter(), self.evaluator.seconds
+        g_count, domain = self.num_games, self.domain
+        store = domain.new_store(g_count)
+        domain.reset(store, np.arange(g_count))
+        games = _GameTracker(domain, g_count, rng.random(g_count) < self.config.no_resign_fraction)
+        while games.active.any():
+            active = np.flatnonzero(games.active).astype(np.int64)
+            mask = domain.legal_mask(store, active)
+            logits, value = self.evaluator(domain.encode(store, active), mask)
+            step = PolicyStep(masked_softmax(logits, mask), np.asarray(value, np.float32))
+            moves = sample_actions(step.policy_target, rng)
+            if self.config.random_move_fraction > 0.0:
+                moves = self._random_moves(store, active, moves, rng)
+            games.record(domain, store, active, step, np.arange(active.shape[0]), moves, True)
+            domain.step(store, active, store, active, moves)
+            self._finish_games(store, active, step.root_value, games, True)
         return games.to_batch(time.perf_counter() - start, self.evaluator.seconds - eval_start)
 
     def _random_moves(
@@ -318,6 +350,35 @@ class SelfPlayWorker:
                     games.finish(g, -1.0, mover, resigned=True)
             if not games.active[g]:
                 games.record_final_state(store[g], g)
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """What the policy actor records of one ply, in the fields `_GameTracker.record` reads
+    from a `SearchResult`: policy_target float32[K, A] (the sampling distribution) and
+    root_value float32[K] (the network's value, player to move)."""
+
+    policy_target: np.ndarray
+    root_value: np.ndarray
+
+
+def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """float32[K, A]: softmax of logits [K, A] over the legal entries of mask bool[K, A]
+    (illegal ones get exactly 0; each row needs one legal action)."""
+    z = np.where(mask, logits.astype(np.float64), -np.inf)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def sample_actions(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """int64[K]: one action per row of probs [K, A] by inverse CDF (K uniform draws).
+
+    The first index whose cumulative mass exceeds u · total has positive probability,
+    so a zero-probability (illegal) action is never drawn.
+    """
+    cdf = np.cumsum(probs.astype(np.float64), axis=1)
+    u = rng.random((probs.shape[0], 1)) * cdf[:, -1:]
+    return np.minimum((cdf <= u).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
 
 
 class _GameTracker:
@@ -416,7 +477,10 @@ class _GameTracker:
 
 
 __all__ = [
+    "PolicyStep",
     "SelfPlayBatch",
     "SelfPlayWorker",
     "TimedEvaluator",
+    "masked_softmax",
+    "sample_actions",
 ]

@@ -40,6 +40,26 @@ def policy_loss(
     return weighted_mean(per_row, weight)
 
 
+def policy_gradient_loss(logits: Tensor, mask: Tensor, action: Tensor, advantage: Tensor) -> Tensor:
+    """Mean over the batch of -log π(a|s) · advantage: the score-function estimator of
+    the policy gradient (Williams 1992, REINFORCE; with GAE advantages, Schulman et al.
+    2016, arXiv:1506.02438, eq. 18 without PPO's clipping).
+
+    logits float[B, A]; mask bool[B, A]; action int64[B], the move played (legal);
+    advantage float[B], treated as a constant (no gradient flows into it). Its gradient
+    raises the played move's probability where the advantage is positive.
+    """
+    log_probs = masked_log_softmax(logits.float(), mask)
+    played = log_probs.gather(1, action.long().unsqueeze(1)).squeeze(1)
+    return -(played * advantage.detach().float()).mean()
+
+
+def policy_entropy(logits: Tensor, mask: Tensor) -> Tensor:
+    """Mean entropy H(π) = -Σ_a π(a) log π(a) over the legal actions (nats), [B] -> scalar."""
+    log_probs = masked_log_softmax(logits.float(), mask).masked_fill(~mask, 0.0)
+    return -(log_probs.exp() * log_probs).sum(dim=-1).mean()
+
+
 def wdl_target(value: Tensor) -> Tensor:
     """[B, 3] win/draw/loss distribution with expectation `value` in [-1, 1]:
     (max(v, 0), 1 - |v|, max(-v, 0)); exact for outcomes -1, 0, 1."""

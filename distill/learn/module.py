@@ -8,7 +8,8 @@ tensors as produced by `distill.learn.data.ReplayDataModule`:
     obs float32[B, C, H, W], mask bool[B, A], policy float32[B, A],
     policy_weight float32[B], value_target float32[B], short_term float32[B, K],
     ownership float32[B, H, W], score float32[B], final_weight float32[B] (the last
-    three where the domain offers ownership / a final score)
+    three where the domain offers ownership / a final score), action int64[B] and
+    advantage float32[B] (under a policy-gradient ``credit.policy_loss``)
 
 One module lives across generations: each `fit_generation` makes a fresh Trainer,
 and the module carries the optimizer state and the step count (for the LR
@@ -24,9 +25,12 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
 
+from distill.credit import ValueTargetConfig
 from distill.errors import ConfigError
 from distill.learn.losses import (
     ownership_loss,
+    policy_entropy,
+    policy_gradient_loss,
     policy_loss,
     score_loss,
     short_term_loss,
@@ -57,10 +61,12 @@ def lr_factor(
 class DistillModule(pl.LightningModule):
     """Policy/value distillation of search targets into `net`.
 
-    Loss = policy_weight * CE(policy) + value_weight * value loss
+    Loss = policy_weight * (policy term - entropy_bonus * H(π)) + value_weight * value loss
            + aux_weight * (short-term value MSE + ownership MSE)
            + score_weight * score Huber, each auxiliary term where the net has the head
-           and the batch the target.
+           and the batch the target. The policy term is ``credit.policy_loss``: the
+           cross-entropy to the search policy (``distill``), or -log π(a|s) · advantage of
+           the move played (``reinforce``, ``gae_actor_critic``; `policy_gradient_loss`).
 
     Args:
         net: network returning the dict documented in `distill.nets.model`.
@@ -72,6 +78,8 @@ class DistillModule(pl.LightningModule):
         total_steps: optimizer steps of the whole run, the cosine schedule's length
             (`distill.recipe.derive`); None = one generation's steps. Steps count across
             generations.
+        credit: the recipe's ``credit`` section: which policy loss and its entropy bonus
+            (None = distillation without a bonus).
     """
 
     def __init__(
@@ -80,9 +88,11 @@ class DistillModule(pl.LightningModule):
         config: LearnerSection | None = None,
         *,
         total_steps: int | None = None,
+        credit: ValueTargetConfig | None = None,
     ) -> None:
         super().__init__()
         self.config = config = config or LearnerSection()
+        self.credit = credit or ValueTargetConfig()
         if config.optimizer not in ("adamw", "sgd"):
             raise ConfigError(f"optimizer must be 'adamw' or 'sgd', got {config.optimizer!r}")
         self.net = net
@@ -103,11 +113,12 @@ class DistillModule(pl.LightningModule):
         """All loss terms of one batch and their weighted sum under "loss" (scalars)."""
         out = self.net(batch["obs"])
         losses = {
-            "policy": policy_loss(
-                out[POLICY], batch["policy"], batch["mask"], batch.get("policy_weight")
-            ),
+            "policy": self._policy_term(out[POLICY], batch),
             "value": value_loss(out[VALUE], batch["value_target"], out.get(WDL)),
         }
+        # the entropy is logged whatever the bonus: a policy gradient may collapse it
+        losses["entropy"] = policy_entropy(out[POLICY], batch["mask"])
+        policy_total = losses["policy"] - self.credit.entropy_bonus * losses["entropy"]
         aux = out[VALUE].new_zeros(())
         if SHORT_TERM in out:
             losses["short_term"] = short_term_loss(out[SHORT_TERM], batch["short_term"])
@@ -117,7 +128,7 @@ class DistillModule(pl.LightningModule):
             losses["ownership"] = ownership_loss(out[OWNERSHIP], batch["ownership"], final_weight)
             aux = aux + losses["ownership"]
         c = self.config
-        total = c.policy_weight * losses["policy"] + c.value_weight * losses["value"]
+        total = c.policy_weight * policy_total + c.value_weight * losses["value"]
         total = total + c.aux_weight * aux
         if SCORE in out and "score" in batch:
             cells = float(batch["obs"].shape[-2] * batch["obs"].shape[-1])
@@ -125,6 +136,17 @@ class DistillModule(pl.LightningModule):
             total = total + c.score_weight * losses["score"]
         losses["loss"] = total
         return losses
+
+    def _policy_term(self, logits: Tensor, batch: dict[str, Tensor]) -> Tensor:
+        """The policy loss ``credit.policy_loss`` picks (without the entropy bonus)."""
+        if self.credit.policy_loss == "distill":
+            return policy_loss(logits, batch["policy"], batch["mask"], batch.get("policy_weight"))
+        if "action" not in batch:
+            raise ConfigError(
+                f"credit.policy_loss {self.credit.policy_loss} needs batches with the move "
+                "played and its advantage (a replay window read under that policy loss)"
+            )
+        return policy_gradient_loss(logits, batch["mask"], batch["action"], batch["advantage"])
 
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
         losses = self.compute_losses(batch)

@@ -20,6 +20,7 @@ from distill.credit import (
     ValueTargetConfig,
     ValueTargetSpec,
     multi_horizon_targets,
+    policy_advantages,
     value_targets,
 )
 from distill.errors import ConfigError, ShapeError
@@ -41,6 +42,8 @@ WINDOW_FIELDS = (
 )
 #: Final-state targets a window has when its shards do (see `_final_targets`).
 FINAL_FIELDS = ("ownership", "score", "final_weight")
+#: What a policy-gradient loss adds to a window: the move played and its advantage.
+GRADIENT_FIELDS = ("action", "advantage")
 
 
 def _final_targets(shard: Shard) -> Arrays:
@@ -68,12 +71,16 @@ def _final_targets(shard: Shard) -> Arrays:
 
 def _game_targets(
     shard: Shard, config: ValueTargetSpec, horizons: tuple[float, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(value_target float32[N], short_term float32[N, K]) of every position of a shard."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(value_target float32[N], short_term float32[N, K], advantage float32[N]) of every
+    position of a shard; the advantage is `policy_advantages` under ``config.policy_loss``
+    over the recorded root values (zeros for ``distill``)."""
     a = shard.arrays
     n = shard.num_positions
     value = np.empty(n, dtype=np.float32)
     short = np.empty((n, len(horizons)), dtype=np.float32)
+    advantage = np.zeros(n, dtype=np.float32)
+    gradient = config.policy_loss != "distill"
     start = 0
     for g in range(shard.num_games):
         stop = start + int(a["game_length"][g])
@@ -86,8 +93,23 @@ def _game_targets(
         value[start:stop] = value_targets(*args, config)
         if horizons:
             short[start:stop] = multi_horizon_targets(*args, horizons)
+        if gradient:
+            advantage[start:stop] = policy_advantages(
+                *args, policy_loss=config.policy_loss, gae_lambda=config.gae_lambda
+            )
         start = stop
-    return value, short
+    return value, short, advantage
+
+
+def _require_actions(shard: Shard, config: ValueTargetSpec) -> None:
+    """ShapeError naming the shard when a policy-gradient loss needs the moves played and
+    the shard (written before self-play recorded them) has none."""
+    if config.policy_loss != "distill" and "action" not in shard.arrays:
+        raise ShapeError(
+            f"{shard.path}: credit.policy_loss {config.policy_loss} needs the move played at "
+            "each position, and this shard has no 'action' (written by an older distill); "
+            "use credit.policy_loss: distill or train on new self-play"
+        )
 
 
 @dataclass
@@ -97,7 +119,9 @@ class ReplayWindow:
     ``arrays`` holds the shard position fields (`WINDOW_FIELDS`, obs still float16)
     plus ``value_target float32[N]``, ``short_term float32[N, K]`` and, when every
     shard has them, the final targets ``ownership int8[N, H, W]``, ``score float32[N]``
-    (both from the view of the player to move) and ``final_weight float32[N]``.
+    (both from the view of the player to move) and ``final_weight float32[N]``; under a
+    policy-gradient ``credit.policy_loss``, ``action int64[N]`` (the move played) and
+    ``advantage float32[N]`` (its weight, `distill.credit.policy_advantages`).
     """
 
     arrays: Arrays
@@ -118,11 +142,13 @@ class ReplayWindow:
 
         Returns obs float32[B, C, H, W], mask bool[B, A], policy float32[B, A],
         policy_weight, value_target float32[B], short_term float32[B, K] and, where the
-        window has them, ownership float32[B, H, W], score float32[B] and final_weight
-        float32[B]. Symmetry k is drawn uniformly from the rows of
-        ``action_perms``/``cell_perms`` (the domain's; None = no augmentation):
+        window has them, ownership float32[B, H, W], score float32[B], final_weight
+        float32[B], action int64[B] and advantage float32[B]. Symmetry k is drawn
+        uniformly from the rows of ``action_perms``/``cell_perms`` (the domain's; None =
+        no augmentation):
         observation and ownership cells move by ``cell_perms[k]``, policy and mask
-        entries by ``action_perms[k]`` (`distill.symmetry.apply_symmetry`).
+        entries (and the move played) by ``action_perms[k]``
+        (`distill.symmetry.apply_symmetry`).
         """
         if len(self) == 0:
             raise ShapeError("cannot sample from an empty replay window")
@@ -138,6 +164,9 @@ class ReplayWindow:
         for key in FINAL_FIELDS:
             if key in self.arrays:
                 batch[key] = self.arrays[key][rows].astype(np.float32)
+        for key in GRADIENT_FIELDS:
+            if key in self.arrays:
+                batch[key] = self.arrays[key][rows]
         if action_perms is None or cell_perms is None:
             return batch
         return augment(
@@ -160,6 +189,8 @@ def augment(
         )
         out["obs"][rows], out["policy"][rows] = obs, policy
         out["mask"][rows[:, None], action_perms[k][None, :]] = batch["mask"][rows]
+        if "action" in batch:  # the move played moves like its policy mass
+            out["action"][rows] = action_perms[k][batch["action"][rows]]
         if "ownership" in batch:
             own = batch["ownership"][rows]
             flat = own.reshape(len(rows), -1)
@@ -221,9 +252,12 @@ def _concatenate(
     finals = [_final_targets(shard) for shard in shards]
     shared = set.intersection(*(set(f) for f in finals)) if finals else set()
     for shard, final in zip(shards, finals, strict=True):
-        value, short = _game_targets(shard, config, horizons)
+        _require_actions(shard, config)
+        value, short, advantage = _game_targets(shard, config, horizons)
         part = {key: shard.arrays[key] for key in WINDOW_FIELDS}
         part["value_target"], part["short_term"] = value, short
+        if config.policy_loss != "distill":
+            part["action"], part["advantage"] = shard.arrays["action"], advantage
         part.update({key: final[key] for key in shared})  # only targets every shard has
         parts.append(part)
     if not parts:

@@ -25,6 +25,7 @@ pretraining leaves no half run behind.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 from collections.abc import Callable
@@ -280,7 +281,7 @@ def train_on_shards(
             window_positions=positions,
             batch_size=recipe.learner.batch_size,
             batches_per_epoch=steps,
-            value_config=recipe.credit,
+            value_config=dataclasses.replace(recipe.credit, policy_loss="distill"),  # a teacher
             horizons=recipe.network.heads.short_term_horizons,
             seed=recipe.seed * 1000 + epoch,
         )
