@@ -11,7 +11,9 @@ Test hook: with ``$DISTILL_TEST_KILL_AT`` set to ``POINT:GLOB:N`` the process ki
 itself with SIGKILL the N-th time one of its writes to a file whose name matches GLOB
 reaches POINT: ``unnamed`` (the data is fsynced under the temporary name, the rename
 has not happened) or ``written`` (the file has its name). `tests/test_resume.py` uses it
-to kill ``distill train`` at known steps instead of on a timer.
+to kill ``distill train`` at known steps instead of on a timer. With ``POINT:GLOB:N:parent``
+the process SIGKILLs its parent instead (a self-play actor kills the training process
+it belongs to, while the other actors are mid-game; the actors die with it).
 """
 
 from __future__ import annotations
@@ -69,12 +71,15 @@ def _kill_point(point: str, target: Path) -> None:
     if not spec:
         return
     wanted, pattern, count = spec.split(":", 2)
-    if wanted not in ("unnamed", "written") or not count.isdigit():
-        raise ValueError(f"{KILL_ENV}={spec!r}: expected (unnamed|written):GLOB:N")
+    count, _, whom = count.partition(":")
+    if wanted not in ("unnamed", "written") or not count.isdigit() or whom not in ("", "parent"):
+        raise ValueError(f"{KILL_ENV}={spec!r}: expected (unnamed|written):GLOB:N[:parent]")
     if wanted == point and fnmatch.fnmatch(target.name, pattern):
         _kills_seen[spec] = _kills_seen.get(spec, 0) + 1
         if _kills_seen[spec] == int(count):
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getppid() if whom else os.getpid(), signal.SIGKILL)
+            if whom:  # wait for the death signal of distill.actors.lifeline, write nothing
+                signal.pause()
 
 
 def _link_no_overwrite(tmp: Path, target: Path) -> None:

@@ -62,9 +62,10 @@ class Progress:
             self.console.print(text)
 
     def selfplay(self, generation: int, rounds_done: int, rounds: int, batch: Any) -> None:
+        """`batch`: the `distill.flywheel.rounds.RoundSummary` of the rounds just played."""
         self.fields["generation"] = f"{generation + 1}/{self.total_generations}"
         self.fields["self-play"] = f"round {rounds_done}/{rounds}"
-        self.fields["positions/s"] = f"{batch.stats['positions_per_second']:.0f}"
+        self.fields["positions/s"] = f"{batch.positions_per_second:.0f}"
         self._refresh()
 
     def learned(self, generation: int, metrics: dict[str, float]) -> None:

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from distill.config import apply_overrides, dump_yaml, from_dict, load_yaml
 from distill.credit import ValueTargetConfig
+from distill.devices import DeviceChoice
 from distill.errors import ConfigError, DistillError
 from distill.nets.config import NetConfig
 from distill.registry import make
@@ -101,6 +102,15 @@ class SelfPlaySection:
     ray_actors: int | None = None
     """Self-play units with ``distill train --ray`` (one Ray actor each, playing whole
     rounds); None = one per GPU of the cluster, else one per node. Unused without --ray."""
+    actors: int = 0
+    """N self-play actor processes (`distill.actors.ActorPool`), each playing rounds of
+    `concurrent_games` games at once, N rounds in parallel; at most this machine's cores.
+    0 = self-play in the training process itself (best for small games)."""
+    inference: Literal["auto", "server", "local"] = "auto"
+    """With actors: who evaluates their leaves. ``server``: one inference process owns the
+    device and batches every actor's leaves; ``local``: each actor its own copy of the
+    net on its own core (faster on a CPU, measured in docs/benchmarks.md); ``auto``:
+    server on a GPU, local on a CPU."""
     actor: Literal["search", "policy"] = "search"
     """Who picks self-play's moves. ``search``: the full search (and playout caps) above.
     ``policy``: no search; every move is sampled from the network's policy at
@@ -133,6 +143,8 @@ class SelfPlaySection:
             raise ValueError("resign_threshold must be in (-1, 0) or null")
         if self.max_moves is not None and self.max_moves < 1:
             raise ValueError("max_moves must be >= 1 or null")
+        if self.actors < 0:
+            raise ValueError(f"actors must be >= 0, got {self.actors}")
 
 
 @dataclass(frozen=True)
@@ -328,6 +340,11 @@ class Recipe:
     """Master seed: every random stream (self-play, learner, arena) derives from it."""
     threads: int = 1
     """torch intra-op threads (the machine's cores are shared with numba search)."""
+    device: DeviceChoice = "auto"
+    """Where self-play inference and the learner run: ``cuda`` (bf16 inference, bf16-mixed
+    learner), ``cpu`` (float32), or ``auto``: cuda where torch sees a CUDA GPU, else cpu
+    (`distill.devices`). ``cuda`` on a machine without one is refused before anything is
+    written."""
     domain: DomainSection = field(default_factory=DomainSection)
     """The game."""
     network: NetConfig = field(default_factory=NetConfig)

@@ -35,7 +35,7 @@ def test_unknown_benchmark_is_a_usage_error():
 def test_bench_without_a_target_names_the_targets(capsys):
     assert main(["bench"]) == 2
     err = capsys.readouterr().err
-    assert "name what to measure: distill bench {go-engine,go-rules,inference," in err
+    assert "name what to measure: distill bench {go-engine,go-rules,gpu,inference," in err
     assert "Traceback" not in err
 
 

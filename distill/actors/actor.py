@@ -7,8 +7,10 @@ slot are sent in chunks.
 
 `actor_main` runs in the actor process: it builds the domain and one
 `SelfPlayWorker`, then plays one round of games per ``("play", ...)`` command,
-writes that round's replay shard itself (atomically) and reports only small stats
-back, so no per-position data crosses a process boundary. With a local evaluator
+writes that round's replay shard itself (atomically, its metadata naming the weights
+version that played it) and reports only small stats back (counts, times, the moves
+of a few sample games), so no per-position data crosses a process boundary. An actor
+dies with its driver (`distill.actors.lifeline`). With a local evaluator
 (``ActorSpec.local``) the actor holds its own copy of the network instead of asking
 the server: on a CPU whose cores the network keeps busy, N independent actors beat
 one shared server (measured in docs/benchmarks.md).
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from distill.actors.lifeline import die_with_parent
 from distill.actors.slots import Slot, SlotLayout
 
 
@@ -79,6 +82,7 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
     (None: do not write) and answer ``("done", actor_id, stats)``; on any failure
     answer ``("error", actor_id, traceback)``.
     """
+    die_with_parent()
     try:
         from distill.flywheel.selfplay import SelfPlayWorker
         from distill.registry import make
@@ -108,7 +112,8 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
             batch = worker.play(np.random.default_rng(seed_key))
             if shard_path is not None:
                 arrays = batch.shard_arrays(generation, first_game_id)
-                write_shard(Path(shard_path), arrays, shard_meta(domain))
+                meta = {**shard_meta(domain), "weights_version": evaluator.version}
+                write_shard(Path(shard_path), arrays, meta)
             evaluated = worker.evaluator.positions - before
             results.put(("done", spec.actor_id, _stats(batch, evaluated, evaluator.version)))
         except Exception:
@@ -160,6 +165,7 @@ def _stats(batch: Any, evaluated: int, version: int) -> dict[str, Any]:
         "false_resign": int(batch.false_resign.sum()),
         "outcomes": batch.first_player_outcomes().tolist(),
         "version": version,
+        "sample_moves": [batch.game_moves(k).tolist() for k in range(min(batch.num_games, 8))],
     }
 
 

@@ -79,7 +79,7 @@ class ActorPool:
         inference: str = "server",
         null: bool = False,
         batch_wait_s: float = 0.0005,
-        start_timeout_s: float = 300.0,
+        start_timeout_s: float = 900.0,
     ) -> None:
         check_actor_count(actors)
         if inference not in ("server", "local") or (null and inference == "local"):
@@ -174,11 +174,16 @@ class ActorPool:
                 return message
         raise DistillError(f"inference server did not answer {kind!r} within {timeout_s:.0f} s")
 
-    def set_weights(self, state_dict: dict[str, Any]) -> int:
-        """Send new weights to the server (used from the next evaluation); returns the version."""
+    def set_weights(self, state_dict: dict[str, Any], version: int | None = None) -> int:
+        """Publish new weights as `version` (default: the last version + 1); returns it.
+
+        Every evaluation after this call uses them: the server has loaded them when this
+        returns, and local actors load them before their next round (commands are
+        handled in order). The version is what the actors record in their shards.
+        """
         import torch
 
-        self.version += 1
+        self.version = self.version + 1 if version is None else int(version)
         path = Path(self._tmp.name) / f"weights-{self.version}.pt"
         torch.save(state_dict, path)
         if self.local:
@@ -186,6 +191,9 @@ class ActorPool:
                 commands.put(("weights", str(path), self.version))
         else:
             self._requests.put(("weights", str(path), self.version))
+            # wait for the load: an actor's next leaves could otherwise reach the server
+            # before this message does (they travel through different pipes)
+            self._wait_reply("loaded", 600.0)
         return self.version
 
     def play(
@@ -195,18 +203,22 @@ class ActorPool:
         generation: int,
         first_game_ids: Sequence[int],
     ) -> list[dict[str, Any]]:
-        """One round on every actor: actor k plays with ``default_rng(seed_keys[k])`` and
-        writes its shard to ``shard_paths[k]``; returns the actors' stats in actor order."""
-        if not len(seed_keys) == len(shard_paths) == len(first_game_ids) == self.num_actors:
+        """One round on each of the first K actors (K = len(seed_keys), 1..N): actor k
+        plays with ``default_rng(seed_keys[k])`` and writes its shard to
+        ``shard_paths[k]`` (None: no shard); returns their stats in actor order."""
+        count = len(seed_keys)
+        if not len(shard_paths) == len(first_game_ids) == count or not 1 <= count <= len(
+            self._commands
+        ):
             raise ConfigError(
-                f"play needs one seed, path and first id per actor ({self.num_actors})"
+                f"play needs one seed, path and first id for each of 1..{self.num_actors} actors"
             )
-        for k in range(self.num_actors):
+        for k in range(count):
             path = None if shard_paths[k] is None else str(shard_paths[k])
             command = ("play", list(seed_keys[k]), path, generation, int(first_game_ids[k]))
             self._commands[k].put(command)
         stats: dict[int, dict[str, Any]] = {}
-        while len(stats) < self.num_actors:
+        while len(stats) < count:
             try:
                 kind, actor_id, payload = self._results.get(timeout=_POLL_S)
             except queue.Empty:
@@ -215,7 +227,7 @@ class ActorPool:
             if kind == "error":
                 raise DistillError(f"self-play actor {actor_id} failed:\n{payload}")
             stats[actor_id] = payload
-        return [stats[k] for k in range(self.num_actors)]
+        return [stats[k] for k in range(count)]
 
     def server_stats(self, *, reset: bool = False) -> dict[str, float]:
         """The server's counters since the last reset (`ServerStats.summary`); empty with

@@ -6,7 +6,8 @@ Protocol (all messages small; arrays stay in the actors' shared-memory `Slot`s):
     server -> dones[id]: weights version               slot[actor_id] holds the answers
     driver -> requests:  ("weights", path, version)    load a state dict (torch file)
     driver -> requests:  ("stats",) / ("reset_stats",) / ("stop",)
-    server -> replies:   ("ready",) once, ("stats", {...}) per request, ("error", text)
+    server -> replies:   ("ready",) once, ("loaded", version) per weights message,
+                         ("stats", {...}) per request, ("error", text)
 
 Batching ("take what is queued"): the server blocks for one request, then keeps
 collecting for at most `ServerSpec.batch_wait_s` or until `max_batch` rows are
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from distill.actors.lifeline import die_with_parent
 from distill.actors.slots import Slot, SlotLayout
 
 
@@ -129,6 +131,7 @@ class _Forward:
 
 def server_main(spec: ServerSpec, requests: Any, dones: list[Any], replies: Any) -> None:
     """Entry point of the server process (see the module docstring)."""
+    die_with_parent()
     try:
         forward = _Forward(spec)
         slots = [Slot(spec.layout, name) for name in spec.slot_names]
@@ -165,6 +168,7 @@ def _control(message: tuple[Any, ...], forward: _Forward, replies: Any, state: _
     kind = message[0]
     if kind == "weights":
         forward.load(message[1], message[2])
+        replies.put(("loaded", message[2]))
     elif kind == "stats":
         state.stats.wall_s = time.perf_counter() - state.started
         replies.put(("stats", state.stats.summary()))

@@ -40,8 +40,12 @@ def run_pool_bench(
     net_config: Any,
     search: Any,
     selfplay: Any,
+    *,
+    min_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    """Measure the pool (see the module docstring); returns the JSON fields."""
+    """Measure the pool (see the module docstring); returns the JSON fields.
+
+    Plays ``args.rounds`` timed rounds, and more until `min_seconds` have passed."""
     from distill.actors import ActorPool
     from distill.nets import build_net
     from distill.registry import make
@@ -70,9 +74,11 @@ def run_pool_bench(
         pool.server_stats(reset=True)
         stats: list[dict[str, Any]] = []
         start = time.perf_counter()
-        for r in range(args.rounds):
+        r = 0
+        while r < args.rounds or time.perf_counter() - start < min_seconds:
             keys = [[args.seed, r, k] for k in range(args.actors)]
             stats += pool.play(keys, [None] * args.actors, 0, [0] * args.actors)
+            r += 1
         wall = time.perf_counter() - start
         server = pool.server_stats()
     evaluated = sum(s["evaluated"] for s in stats)
@@ -91,6 +97,7 @@ def run_pool_bench(
         "batch_mean": server.get("batch_mean"),
         "batch_p95": server.get("batch_p95"),
         "host_us_per_sim": 1e6 * host / max(evaluated, 1),
+        "rounds": r,
         "wall_s": wall,
     }
 

@@ -9,7 +9,11 @@ change the cost) and reports, side by side in the same run:
   inside the evaluator) against this machine's float32 matmul GFLOP/s measured
   with the same thread count (goal: >= 50%);
 * the share of self-play wall time spent in the network forward pass (goal:
-  >= 80%; the rest is tree search, state copies, encoding, Python).
+  >= 80%; the rest is tree search, state copies, encoding, Python);
+* the fields every self-play benchmark line shares with ``--actors N``
+  (`distill.bench.actors`): evals_per_s, positions_per_s, gpu_busy_share (CUDA events;
+  null on a CPU), batch_mean, batch_p95 (rows per evaluator call), host_us_per_sim
+  (self-play wall time outside the evaluator per evaluated leaf) and forward_share.
 
 One warm-up round (numba compilation, oneDNN primitive caches) is not counted.
 Prints a rich table, then one JSON line with every number.
@@ -74,13 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     from distill.flywheel.selfplay import SelfPlayWorker
-    from distill.inference import NetEvaluator
+    from distill.inference import InferenceOptions, NetEvaluator
     from distill.nets import NetConfig, ResNetConfig, build_net, count_flops
     from distill.recipe import SelfPlaySection
     from distill.registry import make
     from distill.search import SearchConfig
 
     args = parse(list(argv or []))
+    from distill.bench.gpu import check_device
+
+    check_device(args.device)  # cuda without a GPU: one line, exit 2
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     if args.recipe is not None:
@@ -110,10 +117,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(run_pool_bench(args, args.domain, kwargs, config, search, selfplay)))
         return 0
+    options = InferenceOptions(dtype=args.dtype)
+    recorder = BatchRecorder(NetEvaluator(net, device=args.device, options=options))
     worker = SelfPlayWorker(
-        domain, NetEvaluator(net), search=search, selfplay=selfplay, num_games=args.games
+        domain, recorder, search=search, selfplay=selfplay, num_games=args.games
     )
     worker.play(np.random.default_rng([args.seed, 99]))  # warm-up, not timed
+    recorder.reset()
     timer = worker.evaluator
     wall = evaluated = eval_s = 0.0
     positions = 0
@@ -136,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         "net": f"resnet {config.resnet.blocks}x{config.resnet.channels}",
         "threads": args.threads,
         "flops_per_position": flops,
+        "device": args.device,
         "positions_per_s": positions / wall,
+        "evals_per_s": evaluated / wall,
         "evaluations_per_s": evaluated / wall,
+        **recorder.summary(wall),
+        "host_us_per_sim": 1e6 * (wall - eval_s) / max(evaluated, 1),
         "evaluator_gflops": achieved,
         "matmul_gflops": peak,
         "evaluator_vs_matmul": achieved / peak,
@@ -155,6 +169,43 @@ def main(argv: list[str] | None = None) -> int:
     Console().print(table)
     print(json.dumps(result))
     return 0
+
+
+class BatchRecorder:
+    """An evaluator wrapper that records batch sizes and, on CUDA, the device time of
+    each call (CUDA events around it, read after the call synchronizes)."""
+
+    def __init__(self, evaluator: Any) -> None:
+        self.evaluator = evaluator
+        self.cuda = str(getattr(evaluator, "device", "cpu")).startswith("cuda")
+        self.reset()
+
+    def reset(self) -> None:
+        self.sizes: list[int] = []
+        self.device_s = 0.0
+
+    def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.sizes.append(int(obs.shape[0]))
+        if not self.cuda:
+            return self.evaluator(obs, mask)  # type: ignore[no-any-return]
+        import torch
+
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        out = self.evaluator(obs, mask)  # returns numpy: the device work is done
+        end.record()
+        end.synchronize()
+        self.device_s += start.elapsed_time(end) / 1000.0
+        return out  # type: ignore[no-any-return]
+
+    def summary(self, wall_s: float) -> dict[str, float | None]:
+        """gpu_busy_share (None on a CPU), batch_mean and batch_p95 since `reset`."""
+        sizes = np.asarray(self.sizes or [0])
+        return {
+            "gpu_busy_share": self.device_s / max(wall_s, 1e-9) if self.cuda else None,
+            "batch_mean": float(sizes.mean()),
+            "batch_p95": float(np.percentile(sizes, 95)),
+        }
 
 
 def from_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any, Any]:

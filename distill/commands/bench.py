@@ -16,6 +16,7 @@ from distill.errors import DistillError
 TARGETS: dict[str, str] = {
     "go-engine": "go_engine",
     "go-rules": "go_rules",
+    "gpu": "gpu",
     "inference": "inference",
     "search": "search",
     "selfplay": "selfplay",

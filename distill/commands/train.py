@@ -13,7 +13,9 @@ crash or ``kill -9``; it reads the run's own resolved recipe.
 
 ``--ray auto|ADDRESS`` plays the self-play rounds on Ray actors
 (`distill.scale.ray_selfplay`); Ray missing or an address where no cluster answers is
-one error line, before anything is written.
+one error line, before anything is written. A recipe this machine cannot run
+(``device: cuda`` without a GPU, more ``selfplay.actors`` than cores) is refused with
+one line before anything is written (`distill.devices.check_machine`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from distill.devices import check_machine
     from distill.flywheel.loop import load_run_recipe
     from distill.flywheel.run_dir import RunDir
     from distill.progress import Progress
@@ -83,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             )
         run_dir = RunDir.open(args.resume)
         recipe = load_run_recipe(run_dir)
+        check_machine(recipe)
         _check_plugin(recipe)
         ray = _connect_ray(args, recipe)
     else:
@@ -92,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 "distill recipes lists them) or --resume RUN_DIR"
             )
         recipe = load_recipe(args.recipe, args.overrides)
+        check_machine(recipe)  # device: cuda without a GPU, too many actors: nothing written
         _check_plugin(recipe)
         ray = _connect_ray(args, recipe)
         root, text = args.run_dir or Path("runs") / recipe.name, recipe_to_yaml(recipe)

@@ -17,13 +17,14 @@ import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from distill.arena.evaluate import run_arena
 from distill.arena.rate import arena_allowance
+from distill.devices import Placement, resolve_device
 from distill.domain import Domain
 from distill.fileio import atomic_write
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
@@ -39,6 +40,9 @@ from distill.metrics import ArenaMetrics, SelfPlayMetrics, parse_rows
 from distill.nets import build_net
 from distill.recipe import Recipe, derive
 from distill.replay import shard_meta, shard_name, write_shard
+
+if TYPE_CHECKING:
+    from distill.flywheel.rounds import RoundSummary
 
 GAME_ID_STRIDE = 1_000_000  # game ids: generation * stride + round * games_per_round + g
 
@@ -58,6 +62,8 @@ class Learner:
 
     domain: Domain
     module: DistillModule
+    placement: Placement = dataclasses.field(default_factory=lambda: resolve_device("cpu"))
+    """Where inference and training run (the recipe's ``device``, `distill.devices`)."""
 
     @classmethod
     def create(cls, recipe: Recipe, domain: Domain) -> Learner:
@@ -65,43 +71,60 @@ class Learner:
         net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
         total = derive(recipe).total_learner_steps
         module = DistillModule(net, recipe.learner, total_steps=total, credit=recipe.credit)
-        return cls(domain, module)
+        return cls(domain, module, resolve_device(recipe.device))
 
     def evaluator(self) -> Any:
-        """A fresh CPU evaluator of the current weights (rebuilt after every fit)."""
-        from distill.inference import NetEvaluator
+        """A fresh evaluator of the current weights on the run's device (rebuilt after
+        every fit): float32 on the CPU, bfloat16 autocast on CUDA."""
+        from distill.inference import InferenceOptions, NetEvaluator
 
-        return NetEvaluator(self.module.net)
+        options = InferenceOptions(dtype=self.placement.inference_dtype)
+        return NetEvaluator(self.module.net, device=self.placement.device, options=options)
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        """The network's weights as CPU tensors (what actors load by version)."""
+        return {k: v.detach().cpu() for k, v in self.module.net.state_dict().items()}
 
 
 def selfplay_round(
-    recipe: Recipe, run: RunDir, state: RunState, worker: SelfPlayWorker, domain: Domain
+    recipe: Recipe,
+    run: RunDir,
+    state: RunState,
+    worker: SelfPlayWorker,
+    domain: Domain,
+    version: int = 0,
 ) -> SelfPlayBatch:
     """Play round `state.rounds_done` of the current generation, write its shard, record it."""
     batch = worker.play(seeded(recipe, SELFPLAY, state.generation, state.rounds_done))
-    return record_round(recipe, run, state, batch, domain)
+    return record_round(recipe, run, state, batch, domain, version)
 
 
 def record_round(
-    recipe: Recipe, run: RunDir, state: RunState, batch: SelfPlayBatch, domain: Domain
+    recipe: Recipe,
+    run: RunDir,
+    state: RunState,
+    batch: SelfPlayBatch,
+    domain: Domain,
+    version: int = 0,
 ) -> SelfPlayBatch:
     """Write `batch`, played with the rng ``seeded(recipe, SELFPLAY, g, r)`` of round
-    r = `state.rounds_done`, as that round's shard and record it (durably) in `state`.
+    r = `state.rounds_done` by the weights `version`, as that round's shard (its metadata
+    records the version) and record it (durably) in `state`.
 
-    The one writer of replay: rounds played elsewhere (Ray units) come back here.
+    The one writer of replay for rounds played here or on Ray units; actor pools write
+    their own shards (`distill.flywheel.rounds.PoolSelfPlay`).
     """
+    from distill.flywheel.rounds import sample_lines
+
     g, r = state.generation, state.rounds_done
     first_id = g * GAME_ID_STRIDE + r * derive(recipe).games_per_round
-    path = write_shard(
-        run.replay / shard_name(g, r), batch.shard_arrays(g, first_id), shard_meta(domain)
-    )
+    meta = {**shard_meta(domain), "weights_version": version}
+    path = write_shard(run.replay / shard_name(g, r), batch.shard_arrays(g, first_id), meta)
     if r == 0:  # a readable sample of the generation's games
-        lines = [
-            " ".join(domain.format_action(a) for a in batch.game_moves(k))
-            + f"  result {int(batch.first_player_outcomes()[k]):+d}"
-            for k in range(min(batch.num_games, 8))
-        ]
-        atomic_write(run.games / f"gen-{g + 1:05d}.txt", "\n".join(lines) + "\n")
+        sample = range(min(batch.num_games, 8))
+        moves = [batch.game_moves(k).tolist() for k in sample]
+        outcomes = batch.first_player_outcomes()[list(sample)].tolist()
+        atomic_write(run.games / f"gen-{g + 1:05d}.txt", sample_lines(domain, moves, outcomes))
     state.shards.append(path.name)
     state.rounds_done += 1
     state.games += batch.num_games
@@ -140,6 +163,8 @@ def learn(
             log_dir=run.root,
             version=version,
             devices=recipe.learner.devices,
+            accelerator=learner.placement.accelerator,
+            precision=learner.placement.precision,
         )
     save_checkpoint(
         run.checkpoints / checkpoint_name(g), learner.module, extra={"generation": g + 1}
@@ -147,15 +172,15 @@ def learn(
     return out
 
 
-def add_stats(stats: dict[str, float], batch: SelfPlayBatch) -> dict[str, float]:
+def add_stats(stats: dict[str, float], summary: RoundSummary) -> dict[str, float]:
     """Sum a round's self-play counters into `stats` (returns a new dict)."""
     new = {
-        "positions": batch.num_positions,
-        "wall": batch.stats["wall_seconds"],
-        "eval": batch.stats["eval_seconds"],
-        "resigned": int(batch.resigned.sum()),
-        "would_resign": int(batch.would_resign.sum()),
-        "false_resign": int(batch.false_resign.sum()),
+        "positions": summary.positions,
+        "wall": summary.wall_seconds,
+        "eval": summary.eval_seconds,
+        "resigned": summary.resigned,
+        "would_resign": summary.would_resign,
+        "false_resign": summary.false_resign,
     }
     return {k: stats.get(k, 0) + v for k, v in new.items()}
 

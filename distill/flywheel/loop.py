@@ -21,13 +21,13 @@ from the time, so a redone step reproduces what a killed one would have written.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import torch
 
 from distill.arena.gamelog import GameLog
 from distill.config import from_dict
+from distill.devices import check_machine
 from distill.errors import ConfigError
 from distill.flywheel.generation import (
     Learner,
@@ -36,13 +36,11 @@ from distill.flywheel.generation import (
     arena_step,
     last_generation,
     learn,
-    record_round,
     selfplay_rates,
-    selfplay_round,
 )
 from distill.flywheel.ladder import ladder_due, ladder_step
+from distill.flywheel.rounds import SelfPlayEngine, open_selfplay
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
-from distill.flywheel.selfplay import SelfPlayBatch, SelfPlayWorker
 from distill.learn import load_checkpoint
 from distill.metrics import FitMetrics, GenerationMetrics
 from distill.progress import Progress
@@ -72,7 +70,7 @@ def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> 
     instead of this process; None = self-play here.
     """
     recipe = load_run_recipe(run)
-    derived = derive(recipe)
+    placement = check_machine(recipe)  # before anything in the run changes
     state = run.read_state()
     removed = run.discard_unrecorded(state)
     dropped = GameLog(run.root / "arena").truncate(state.generation)
@@ -89,79 +87,83 @@ def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> 
         load_checkpoint(run.checkpoints / state.checkpoints[-1], learner.module)
     session_start = time.perf_counter()
     progress.start(recipe, state)
-    while not state.finished:
-        g = state.generation
-        step_start = time.perf_counter()
-        fit_metrics: dict[str, float] = {}
-        selfplay_stats: dict[str, float] = {}
-        if state.phase == "selfplay":
-            for batch in _play_rounds(recipe, run, state, learner, units, progress):
-                selfplay_stats = add_stats(selfplay_stats, batch)
-                progress.selfplay(g, state.rounds_done, derived.rounds_per_generation, batch)
-            fit_metrics = learn(recipe, run, learner, domain, g)
-            state.checkpoints.append(checkpoint_name(g))
-            state.learner_steps = learner.module.steps_done
-            state.phase = "learned"
-            state.elapsed_s += time.perf_counter() - step_start
-            run.write_state(state)
-            progress.learned(g, fit_metrics)
-            step_start = time.perf_counter()
-        arena = None
-        if _arena_due(recipe, state) and arena_fits(recipe, run, state):
-            arena = arena_step(recipe, run, state, learner, domain, g)
-        state.elapsed_s += time.perf_counter() - step_start
-        ladder = None
-        if ladder_due(recipe, state):
-            step_start = time.perf_counter()
-            ladder = ladder_step(recipe, run, state, g)
-            state.elapsed_s += time.perf_counter() - step_start
-        metrics = GenerationMetrics(
-            generation=g,
-            games=state.games,
-            positions=state.positions,
-            learner_steps=state.learner_steps,
-            elapsed_s=state.elapsed_s,
-            fit=FitMetrics.from_fit(fit_metrics),
-            selfplay=selfplay_rates(selfplay_stats),
-            arena=arena,
-            ladder=ladder,
-        )
-        run.append_metrics(metrics.to_row())
-        if arena is not None and arena.perfect and state.perfect is None:
-            state.perfect = g + 1
-        state.generation, state.phase, state.rounds_done = g + 1, "selfplay", 0
-        state.finished = _budget_spent(recipe, state)
-        run.write_state(state)
-        progress.evaluated(g, metrics, state)
+    with open_selfplay(recipe, domain, placement, units, progress.note) as selfplay:
+        while not state.finished:
+            _generation(recipe, run, state, learner, selfplay, progress)
     progress.finish(state, time.perf_counter() - session_start)
     return state
 
 
-def _play_rounds(
+def _generation(
     recipe: Recipe,
     run: RunDir,
     state: RunState,
     learner: Learner,
-    units: RaySelfPlay | None,
+    selfplay: SelfPlayEngine,
     progress: Progress,
-) -> Iterator[SelfPlayBatch]:
-    """Play the generation's remaining rounds (here or on `units`), each recorded."""
-    domain, rounds = learner.domain, derive(recipe).rounds_per_generation
-    remaining = range(state.rounds_done, rounds)
-    if units is not None:
-        units.set_weights(learner.module.net.state_dict(), version=state.generation)
-        for batch in units.play_rounds(state.generation, remaining, note=progress.note):
-            yield record_round(recipe, run, state, batch, domain)
-        return
-    worker = SelfPlayWorker(
-        domain,
-        learner.evaluator(),
-        search=recipe.search,
-        selfplay=recipe.selfplay,
-        num_games=derive(recipe).games_per_round,
+) -> None:
+    """Generation `state.generation` from where `state` says it stopped, recorded."""
+    g, domain = state.generation, learner.domain
+    step_start = time.perf_counter()
+    fit_metrics: dict[str, float] = {}
+    selfplay_stats: dict[str, float] = {}
+    if state.phase == "selfplay":
+        selfplay_stats = _selfplay(recipe, run, state, learner, selfplay, progress)
+        fit_metrics = learn(recipe, run, learner, domain, g)
+        state.checkpoints.append(checkpoint_name(g))
+        state.learner_steps = learner.module.steps_done
+        state.phase = "learned"
+        state.elapsed_s += time.perf_counter() - step_start
+        run.write_state(state)
+        progress.learned(g, fit_metrics)
+        step_start = time.perf_counter()
+    arena = None
+    if _arena_due(recipe, state) and arena_fits(recipe, run, state):
+        arena = arena_step(recipe, run, state, learner, domain, g)
+    state.elapsed_s += time.perf_counter() - step_start
+    ladder = None
+    if ladder_due(recipe, state):
+        step_start = time.perf_counter()
+        ladder = ladder_step(recipe, run, state, g)
+        state.elapsed_s += time.perf_counter() - step_start
+    metrics = GenerationMetrics(
+        generation=g,
+        games=state.games,
+        positions=state.positions,
+        learner_steps=state.learner_steps,
+        elapsed_s=state.elapsed_s,
+        fit=FitMetrics.from_fit(fit_metrics),
+        selfplay=selfplay_rates(selfplay_stats),
+        arena=arena,
+        ladder=ladder,
     )
-    for _ in remaining:
-        yield selfplay_round(recipe, run, state, worker, domain)
+    run.append_metrics(metrics.to_row())
+    if arena is not None and arena.perfect and state.perfect is None:
+        state.perfect = g + 1
+    state.generation, state.phase, state.rounds_done = g + 1, "selfplay", 0
+    state.finished = _budget_spent(recipe, state)
+    run.write_state(state)
+    progress.evaluated(g, metrics, state)
+
+
+def _selfplay(
+    recipe: Recipe,
+    run: RunDir,
+    state: RunState,
+    learner: Learner,
+    selfplay: SelfPlayEngine,
+    progress: Progress,
+) -> dict[str, float]:
+    """The generation's remaining self-play rounds with the newest weights (published as
+    version k = the number of checkpoints); returns their summed counters."""
+    rounds = derive(recipe).rounds_per_generation
+    stats: dict[str, float] = {}
+    selfplay.begin(learner, version=len(state.checkpoints))
+    while state.rounds_done < rounds:
+        summary = selfplay.play(run, state)
+        stats = add_stats(stats, summary)
+        progress.selfplay(state.generation, state.rounds_done, rounds, summary)
+    return stats
 
 
 def _arena_due(recipe: Recipe, state: RunState) -> bool:
