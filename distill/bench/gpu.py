@@ -126,19 +126,11 @@ def run_config(
 ) -> dict[str, Any]:
     """One configuration's JSON fields (`run_pool_bench`, timed for about `seconds`)."""
     from distill.bench.actors import run_pool_bench
-    from distill.nets import NetConfig, ResNetConfig
+    from distill.bench.selfplay import bench_net
     from distill.recipe import SelfPlaySection
     from distill.search import SearchConfig
 
-    pool_every = 3 if sweep.blocks >= 3 else 0
-    net = NetConfig(
-        resnet=ResNetConfig(
-            channels=sweep.channels,
-            blocks=sweep.blocks,
-            global_pool_every=pool_every,
-            global_pool_channels=max(sweep.channels // 4, 1),
-        )
-    )
+    net = bench_net(sweep.channels, sweep.blocks)
     search = SearchConfig(
         algorithm="gumbel", num_simulations=sweep.simulations, gumbel_num_considered=16
     )

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from distill.flywheel.selfplay import SelfPlayWorker
     from distill.inference import InferenceOptions, NetEvaluator
-    from distill.nets import NetConfig, ResNetConfig, build_net, count_flops
+    from distill.nets import build_net, count_flops
     from distill.recipe import SelfPlaySection
     from distill.registry import make
     from distill.search import SearchConfig
@@ -94,15 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         kwargs, config, search, selfplay = from_recipe(args)
     else:
         kwargs = {} if args.size is None else {"size": args.size}
-        pool = 0 if args.blocks < 3 else 3
-        config = NetConfig(
-            resnet=ResNetConfig(
-                channels=args.channels,
-                blocks=args.blocks,
-                global_pool_every=pool,
-                global_pool_channels=max(args.channels // 4, 1),
-            )
-        )
+        config = bench_net(args.channels, args.blocks)
         search = SearchConfig(
             algorithm=args.algorithm,
             num_simulations=args.simulations,
@@ -220,3 +212,18 @@ def from_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any, Any
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def bench_net(channels: int, blocks: int) -> Any:
+    """The benchmarks' ResNet `NetConfig`: `blocks` x `channels`, global pooling every 3
+    blocks (none below 3 blocks) over a quarter of the channels."""
+    from distill.nets import NetConfig, ResNetConfig
+
+    return NetConfig(
+        resnet=ResNetConfig(
+            channels=channels,
+            blocks=blocks,
+            global_pool_every=0 if blocks < 3 else 3,
+            global_pool_channels=max(channels // 4, 1),
+        )
+    )
