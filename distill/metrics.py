@@ -53,6 +53,11 @@ class FitMetrics:
     loss_score: float | None = _column("loss_score", "loss", "score loss (nets with a score head)")
     samples_per_s: float | None = _column("learn_samples_per_s", "1/s", "learner samples per s")
     seconds: float | None = _column("learn_s", "s", "wall time of the fit")
+    samples_per_position: float | None = _column(
+        "samples_per_position",
+        "samples",
+        "decoupled: learner samples so far / self-play positions so far (capped)",
+    )
 
     @classmethod
     def from_fit(cls, out: Mapping[str, float]) -> FitMetrics | None:
@@ -68,6 +73,7 @@ class FitMetrics:
             loss_score=out.get("mean/score"),
             samples_per_s=out.get("samples_per_s"),
             seconds=out.get("seconds"),
+            samples_per_position=out.get("samples_per_position"),
         )
 
 
@@ -88,6 +94,18 @@ class SelfPlayMetrics:
     )
     would_resign: int | None = _column(
         "would_resign", "games", "played-out games that passed the resign threshold", int
+    )
+    staleness: float | None = _column(
+        "staleness",
+        "versions",
+        "decoupled: learner version minus the weights version of the shards new to this "
+        "fit, mean over those shards",
+    )
+    staleness_max: int | None = _column(
+        "staleness_max", "versions", "decoupled: the largest such staleness", int
+    )
+    wait_s: float | None = _column(
+        "learner_wait_s", "s", "decoupled: wall time the learner waited for self-play's rounds"
     )
 
 

@@ -79,6 +79,9 @@ class Progress:
 
     def evaluated(self, generation: int, metrics: GenerationMetrics, state: RunState) -> None:
         self.fields["games"] = str(state.games)
+        stale = staleness_text(metrics)
+        if stale:
+            self.fields["staleness (decoupled)"] = stale
         shown = arena_summary(metrics.arena) if metrics.arena is not None else []
         if metrics.arena is not None and metrics.arena.share is not None:
             self.arena_share = metrics.arena.share
@@ -95,6 +98,8 @@ class Progress:
                 parts.append(f"pos/s {selfplay.positions_per_s:.0f}")
             if fit is not None and fit.loss is not None:
                 parts.append(f"loss {fit.loss:.3f}")
+            if stale:
+                parts.append(f"staleness {stale}")
             print("  ".join(parts + shown), file=self.stream, flush=True)
 
     def finish(self, state: RunState, session_seconds: float) -> None:
@@ -134,6 +139,18 @@ class Progress:
         return table
 
 
+def staleness_text(metrics: GenerationMetrics) -> str:
+    """Decoupled runs: the mean (max) weights staleness of the fit's new shards, the
+    learner's samples per position and its wait for self-play; "" otherwise."""
+    selfplay, fit = metrics.selfplay, metrics.fit
+    if selfplay is None or selfplay.staleness is None:
+        return ""
+    text = f"{selfplay.staleness:.2f} (max {selfplay.staleness_max})"
+    if fit is not None and fit.samples_per_position is not None:
+        text += f", {fit.samples_per_position:.2f} samples/position"
+    return text + f", learner waited {selfplay.wait_s or 0.0:.1f} s"
+
+
 def arena_summary(arena: ArenaMetrics) -> list[str]:
     """Short ``key=value`` texts of an arena: Elo ± its 95% interval (of the raw policy
     too, where rated), the search player's score in the
@@ -166,4 +183,4 @@ def ladder_summary(ladder: LadderMetrics) -> list[str]:
     return [*shown, f"ladder:{ladder.win_rates or ''}"]
 
 
-__all__ = ["Progress", "arena_summary", "ladder_summary"]
+__all__ = ["Progress", "arena_summary", "ladder_summary", "staleness_text"]

@@ -111,6 +111,13 @@ class SelfPlaySection:
     device and batches every actor's leaves; ``local``: each actor its own copy of the
     net on its own core (faster on a CPU, measured in docs/benchmarks.md); ``auto``:
     server on a GPU, local on a CPU."""
+    decoupled: bool = False
+    """Self-play keeps running on the actors while the learner trains (as in KataGo):
+    generation g+1's rounds are played with the weights of gen-g while the learner
+    fits generation g, so a shard's weights are at most one version behind the learner;
+    the learner's samples per new position are capped by
+    `learner.max_samples_per_position` (`distill.flywheel.decoupled`). Needs ``actors``
+    >= 1; false = self-play and learning alternate."""
     actor: Literal["search", "policy"] = "search"
     """Who picks self-play's moves. ``search``: the full search (and playout caps) above.
     ``policy``: no search; every move is sampled from the network's policy at
@@ -145,6 +152,11 @@ class SelfPlaySection:
             raise ValueError("max_moves must be >= 1 or null")
         if self.actors < 0:
             raise ValueError(f"actors must be >= 0, got {self.actors}")
+        if self.decoupled and self.actors < 1:
+            raise ValueError(
+                "decoupled: true needs actor processes to keep playing while the learner "
+                f"trains: set actors >= 1 (got {self.actors})"
+            )
 
 
 @dataclass(frozen=True)
@@ -196,6 +208,11 @@ class LearnerSection:
     """Linear warmup steps at the start of the run."""
     min_lr_ratio: float = 0.1
     """Final learning rate of the cosine schedule, as a fraction of `lr`."""
+    max_samples_per_position: float = 4.0
+    """With ``selfplay.decoupled``: the cap on learner samples (steps x `batch_size`) per
+    self-play position, over the whole run (KataGo's ``-max-train-bucket-per-new-data``,
+    4 in its asynchronous runs). A generation's fit takes at most that many steps, fewer
+    when self-play has not produced enough positions yet. Unused otherwise."""
     devices: int = 1
     """Learner processes: N > 1 trains data-parallel with Lightning DDP, one process per
     GPU (or per CPU process with gloo); `batch_size` stays the global batch, split evenly
@@ -214,6 +231,10 @@ class LearnerSection:
         weights = (self.policy_weight, self.value_weight, self.aux_weight, self.score_weight)
         if min(weights) < 0:
             raise ValueError("loss weights must be >= 0")
+        if not self.max_samples_per_position > 0:
+            raise ValueError(
+                f"max_samples_per_position must be > 0, got {self.max_samples_per_position}"
+            )
 
 
 @dataclass(frozen=True)
@@ -375,6 +396,12 @@ class Recipe:
             raise ValueError("threads must be >= 1")
         if not self.name or "/" in self.name:
             raise ValueError(f"name must be a non-empty file name, got {self.name!r}")
+        if self.selfplay.decoupled and self.credit.policy_loss != "distill":
+            raise ValueError(
+                f"selfplay.decoupled plays with weights one version behind the learner, and "
+                f"credit.policy_loss: {self.credit.policy_loss} is on-policy; use "
+                f"policy_loss: distill or selfplay.decoupled: false"
+            )
         if self.selfplay.actor == "policy" and self.credit.policy_loss == "distill":
             raise ValueError(
                 "selfplay.actor: policy records no search policy to distill; use "

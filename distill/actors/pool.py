@@ -214,11 +214,33 @@ class ActorPool:
                 f"play needs one seed, path and first id for each of 1..{self.num_actors} actors"
             )
         for k in range(count):
-            path = None if shard_paths[k] is None else str(shard_paths[k])
-            command = ("play", list(seed_keys[k]), path, generation, int(first_game_ids[k]))
-            self._commands[k].put(command)
+            self.submit(k, seed_keys[k], shard_paths[k], generation, first_game_ids[k])
         stats: dict[int, dict[str, Any]] = {}
         while len(stats) < count:
+            actor_id, payload = self.next_result()
+            stats[actor_id] = payload
+        return [stats[k] for k in range(count)]
+
+    def submit(
+        self,
+        actor_id: int,
+        seed_key: Sequence[int],
+        shard_path: Path | None,
+        generation: int,
+        first_game_id: int,
+    ) -> None:
+        """Queue one round on actor `actor_id` without waiting (as `play` does for one
+        actor). An actor plays its queued rounds in order, each with the weights published
+        before it was queued (local inference) or the server's current ones; every round
+        answers once through `next_result`."""
+        path = None if shard_path is None else str(shard_path)
+        command = ("play", list(seed_key), path, generation, int(first_game_id))
+        self._commands[actor_id].put(command)
+
+    def next_result(self) -> tuple[int, dict[str, Any]]:
+        """(actor id, stats) of the next round any actor finishes (blocks; a child that
+        died or failed is a DistillError). An actor's rounds answer in submission order."""
+        while True:
             try:
                 kind, actor_id, payload = self._results.get(timeout=_POLL_S)
             except queue.Empty:
@@ -226,8 +248,7 @@ class ActorPool:
                 continue
             if kind == "error":
                 raise DistillError(f"self-play actor {actor_id} failed:\n{payload}")
-            stats[actor_id] = payload
-        return [stats[k] for k in range(count)]
+            return actor_id, payload
 
     def server_stats(self, *, reset: bool = False) -> dict[str, float]:
         """The server's counters since the last reset (`ServerStats.summary`); empty with

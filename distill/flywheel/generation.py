@@ -134,9 +134,22 @@ def record_round(
 
 
 def learn(
-    recipe: Recipe, run: RunDir, learner: Learner, domain: Domain, g: int
+    recipe: Recipe,
+    run: RunDir,
+    learner: Learner,
+    domain: Domain,
+    g: int,
+    *,
+    steps: int | None = None,
+    shards: list[str] | None = None,
 ) -> dict[str, float]:
-    """Optimizer steps on a fresh replay window, then the checkpoint gen-(g+1) (durable)."""
+    """Optimizer steps on a fresh replay window, then the checkpoint gen-(g+1) (durable).
+
+    steps: optimizer steps (None: ``learner.steps_per_generation``; 0: none, the
+    checkpoint repeats the weights). shards: the window reads only these shard names
+    (None: every shard in replay/).
+    """
+    steps = recipe.learner.steps_per_generation if steps is None else steps
     torch.manual_seed(int(seeded(recipe, LEARNER_INIT, g).integers(2**31)))
     augment = recipe.replay.augment
     data = ReplayDataModule(
@@ -145,21 +158,22 @@ def learn(
         cell_perms=domain.cell_perms if augment else None,
         window_positions=recipe.replay.window_positions,
         batch_size=recipe.learner.batch_size,
-        batches_per_epoch=max(recipe.learner.steps_per_generation, 1),
+        batches_per_epoch=max(steps, 1),
         value_config=recipe.credit,
         horizons=recipe.network.heads.short_term_horizons,
         seed=int(seeded(recipe, LEARNER_DATA, g).integers(2**31)),
+        shard_names=shards,
     )
     out: dict[str, float] = {}
     version = f"gen{g + 1:05d}"
     for leftover in (run.root / "csv" / version, run.tb / version):  # logs of a killed fit
         shutil.rmtree(leftover, ignore_errors=True)
-    if recipe.learner.steps_per_generation > 0:
+    if steps > 0:
         learner.module.net.train()
         out = fit_generation(
             learner.module,
             data,
-            steps=recipe.learner.steps_per_generation,
+            steps=steps,
             log_dir=run.root,
             version=version,
             devices=recipe.learner.devices,

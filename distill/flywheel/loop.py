@@ -16,6 +16,10 @@ step that leaves durable files and then records them in ``state.json``
 
 Every random stream is derived from (recipe seed, generation, round), never
 from the time, so a redone step reproduces what a killed one would have written.
+
+With ``selfplay.decoupled`` the self-play and learn steps overlap: the actors play
+generation g+1's rounds while the learner fits generation g
+(`distill.flywheel.decoupled`); arena, ladder and the metrics row stay as above.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from distill.arena.gamelog import GameLog
 from distill.config import from_dict
 from distill.devices import check_machine
 from distill.errors import ConfigError
+from distill.flywheel.decoupled import DecoupledRounds
 from distill.flywheel.generation import (
     Learner,
     add_stats,
@@ -39,10 +44,16 @@ from distill.flywheel.generation import (
     selfplay_rates,
 )
 from distill.flywheel.ladder import ladder_due, ladder_step
-from distill.flywheel.rounds import SelfPlayEngine, open_selfplay
+from distill.flywheel.rounds import (
+    InProcessSelfPlay,
+    PoolSelfPlay,
+    RayRounds,
+    SelfPlayEngine,
+    open_selfplay,
+)
 from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
 from distill.learn import load_checkpoint
-from distill.metrics import FitMetrics, GenerationMetrics
+from distill.metrics import FitMetrics, GenerationMetrics, SelfPlayMetrics
 from distill.progress import Progress
 from distill.recipe import Recipe, derive
 from distill.registry import make
@@ -50,6 +61,12 @@ from distill.replay import read_shard
 
 if TYPE_CHECKING:
     from distill.scale.ray_selfplay import RaySelfPlay
+
+
+DECOUPLED_RAY = (
+    "recipe field selfplay.decoupled: true runs on actor processes (selfplay.actors), "
+    "not on Ray units: drop --ray or set selfplay.decoupled: false"
+)
 
 
 def load_run_recipe(run: RunDir) -> Recipe:
@@ -71,6 +88,8 @@ def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> 
     """
     recipe = load_run_recipe(run)
     placement = check_machine(recipe)  # before anything in the run changes
+    if units is not None and recipe.selfplay.decoupled:
+        raise ConfigError(DECOUPLED_RAY)
     state = run.read_state()
     removed = run.discard_unrecorded(state)
     dropped = GameLog(run.root / "arena").truncate(state.generation)
@@ -90,6 +109,8 @@ def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> 
     with open_selfplay(recipe, domain, placement, units, progress.note) as selfplay:
         while not state.finished:
             _generation(recipe, run, state, learner, selfplay, progress)
+    if recipe.selfplay.decoupled:  # a budget that ends early leaves rounds of g+1 unrecorded
+        run.discard_unrecorded(state)
     progress.finish(state, time.perf_counter() - session_start)
     return state
 
@@ -106,10 +127,14 @@ def _generation(
     g, domain = state.generation, learner.domain
     step_start = time.perf_counter()
     fit_metrics: dict[str, float] = {}
-    selfplay_stats: dict[str, float] = {}
+    rates: SelfPlayMetrics | None = None
     if state.phase == "selfplay":
-        selfplay_stats = _selfplay(recipe, run, state, learner, selfplay, progress)
-        fit_metrics = learn(recipe, run, learner, domain, g)
+        if isinstance(selfplay, DecoupledRounds):  # self-play of g+1 overlaps this fit
+            fit_metrics, rates = selfplay.play_and_learn(recipe, run, state, learner, progress)
+        else:
+            selfplay_stats = _selfplay(recipe, run, state, learner, selfplay, progress)
+            fit_metrics = learn(recipe, run, learner, domain, g)
+            rates = selfplay_rates(selfplay_stats)
         state.checkpoints.append(checkpoint_name(g))
         state.learner_steps = learner.module.steps_done
         state.phase = "learned"
@@ -133,7 +158,7 @@ def _generation(
         learner_steps=state.learner_steps,
         elapsed_s=state.elapsed_s,
         fit=FitMetrics.from_fit(fit_metrics),
-        selfplay=selfplay_rates(selfplay_stats),
+        selfplay=rates,
         arena=arena,
         ladder=ladder,
     )
@@ -151,7 +176,7 @@ def _selfplay(
     run: RunDir,
     state: RunState,
     learner: Learner,
-    selfplay: SelfPlayEngine,
+    selfplay: InProcessSelfPlay | PoolSelfPlay | RayRounds,
     progress: Progress,
 ) -> dict[str, float]:
     """The generation's remaining self-play rounds with the newest weights (published as

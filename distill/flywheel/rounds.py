@@ -16,7 +16,9 @@ each actor writes its own shard, and the rounds are recorded together once all a
 written. A round is a pure function of (recipe seed, generation, round index) and the
 weights version, wherever it is played, so ``kill -9`` while actors are mid-game loses
 only those games: their shards are missing or unrecorded, and a resumed run replays
-the rounds.
+the rounds. With ``selfplay.decoupled`` the pool is driven by
+`distill.flywheel.decoupled.DecoupledRounds` instead, which queues a generation's rounds
+ahead of the learner.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from distill.devices import Placement
 from distill.domain import Domain
@@ -34,6 +36,9 @@ from distill.flywheel.run_dir import RunDir, RunState
 from distill.flywheel.selfplay import SelfPlayBatch, SelfPlayWorker
 from distill.recipe import Recipe, derive
 from distill.replay import shard_name
+
+if TYPE_CHECKING:
+    from distill.flywheel.decoupled import DecoupledRounds
 
 
 @dataclass(frozen=True)
@@ -176,8 +181,10 @@ class RayRounds:
         return RoundSummary.of_batch(batch)
 
 
-SelfPlayEngine = InProcessSelfPlay | PoolSelfPlay | RayRounds
-"""What `open_selfplay` yields: ``begin(learner, version)`` then ``play(run, state)``."""
+SelfPlayEngine: TypeAlias = "InProcessSelfPlay | PoolSelfPlay | RayRounds | DecoupledRounds"
+"""What `open_selfplay` yields: ``begin(learner, version)`` then ``play(run, state)``, or
+with ``selfplay.decoupled`` a `distill.flywheel.decoupled.DecoupledRounds`, which the
+loop drives through its own ``play_and_learn``."""
 
 
 @contextlib.contextmanager
@@ -190,7 +197,7 @@ def open_selfplay(
 ) -> Iterator[SelfPlayEngine]:
     """The self-play engine of `recipe` (module docstring); a pool is closed on exit.
     units: Ray self-play units (`distill.scale.ray_selfplay.RaySelfPlay`) or None."""
-    if units is not None:
+    if units is not None:  # selfplay.decoupled was refused with Ray units (loop.train)
         yield RayRounds(recipe, domain, units, note)
         return
     actors = recipe.selfplay.actors
@@ -215,7 +222,12 @@ def open_selfplay(
         server_threads=recipe.threads,
         inference=inference,
     ) as pool:
-        yield PoolSelfPlay(recipe, domain, placement, pool)
+        if recipe.selfplay.decoupled:
+            from distill.flywheel.decoupled import DecoupledRounds
+
+            yield DecoupledRounds(recipe, domain, pool)
+        else:
+            yield PoolSelfPlay(recipe, domain, placement, pool)
 
 
 __all__ = [

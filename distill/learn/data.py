@@ -9,7 +9,7 @@ a random board symmetry of the domain, as dicts of tensors (layout in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,8 @@ class ReplayDataModule(pl.LightningDataModule):
             ``credit`` section fits (`distill.credit.ValueTargetSpec`).
         horizons: short-term value horizons (must match the net's heads).
         seed: seeds the sampling rng (batches and symmetries).
+        shard_names: read only these shard file names under `root` (None: all of them;
+            `distill.replay.ReplayBuffer`).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class ReplayDataModule(pl.LightningDataModule):
         value_config: ValueTargetSpec | None = None,
         horizons: tuple[float, ...] = (),
         seed: int = 0,
+        shard_names: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         if batch_size < 1 or batches_per_epoch < 1:
@@ -92,7 +95,7 @@ class ReplayDataModule(pl.LightningDataModule):
             raise ShapeError(
                 f"action_perms has {len(action_perms)} symmetries, cell_perms {len(cell_perms)}"
             )
-        self.buffer = ReplayBuffer(root)
+        self.buffer = ReplayBuffer(root, shard_names)
         self.action_perms, self.cell_perms = action_perms, cell_perms
         self.window_positions, self.batch_size = window_positions, batch_size
         self.batches_per_epoch = batches_per_epoch

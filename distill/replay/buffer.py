@@ -11,6 +11,7 @@ the view of each position's player to move.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,8 +204,12 @@ def augment(
 class ReplayBuffer:
     """Read-only view of the shards under `root` (self-play writes them)."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, names: Sequence[str] | None = None) -> None:
         self.root = Path(root)
+        self.names = None if names is None else frozenset(names)
+        """Only these shard file names count (None: every shard under `root`). The
+        decoupled loop passes the shards state.json records, since actors write new ones
+        into `root` while the learner reads (`distill.flywheel.decoupled`)."""
 
     def shards(self) -> list[Path]:
         """Shard paths, oldest first (names sort by generation, then write time)."""
@@ -213,7 +218,9 @@ class ReplayBuffer:
         return sorted(
             p
             for p in self.root.iterdir()
-            if p.name.endswith(SHARD_SUFFIX) and not p.name.startswith(".")
+            if p.name.endswith(SHARD_SUFFIX)
+            and not p.name.startswith(".")
+            and (self.names is None or p.name in self.names)
         )
 
     def window(

@@ -1,0 +1,178 @@
+"""Guards the decoupled mode (``selfplay.decoupled``, `distill.flywheel.decoupled`): the
+recipe switch is refused, one line and exit 2 with nothing written, where it cannot run
+(no actors, an on-policy loss, a cap <= 0, Ray units); the cap on learner samples per
+position is exact on hand-made counts; a run plays data generation d with weights version
+max(d-1, 0), records each shard's version and the staleness, and keeps its learner
+samples within the cap; and ``kill -9`` of the training process (mid-arena, and by an
+actor while the learner trains), then ``--resume``, ends with exactly the uninterrupted
+decoupled run: the same shards byte for byte, the same final weights.
+
+The kills come from the write hook of `distill.fileio`, as in tests/test_train_actors.py;
+no timer is involved."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import SMOKE, TINY, one_error, sets
+
+from distill.cli import main
+from distill.errors import ConfigError
+from distill.flywheel.decoupled import capped_steps, played_with
+from distill.flywheel.loop import train
+from distill.flywheel.run_dir import RunDir
+from distill.learn import read_checkpoint
+from distill.progress import Progress
+from distill.recipe import load_recipe, recipe_to_yaml
+from distill.replay import read_shard
+
+ROOT = Path(__file__).resolve().parents[1]
+#: 3 generations of 4 rounds of 2 games, on one actor process with its own net.
+DECOUPLED = [
+    *TINY,
+    "selfplay.games_per_generation=8",
+    "selfplay.concurrent_games=2",
+    "selfplay.actors=1",
+    "selfplay.inference=local",
+    "selfplay.decoupled=true",
+    "budget.generations=3",
+]
+
+
+def quiet() -> Progress:
+    return Progress(io.StringIO(), quiet=True)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["selfplay.decoupled=true"], "selfplay: decoupled: true needs actor processes"),
+        (
+            [
+                "selfplay.actors=1",
+                "selfplay.decoupled=true",
+                "credit.policy_loss=reinforce",
+                "selfplay.actor=policy",
+            ],
+            "credit.policy_loss: reinforce is on-policy",
+        ),
+        (["learner.max_samples_per_position=0"], "max_samples_per_position must be > 0"),
+    ],
+)
+def test_a_recipe_decoupled_cannot_run_is_one_line_and_writes_nothing(
+    tmp_path, capsys, overrides, expected
+):
+    root = tmp_path / "run"
+    assert main(["train", str(SMOKE), *sets([*TINY, *overrides]), "--run-dir", str(root)]) == 2
+    assert expected in one_error(capsys, "train")
+    assert not root.exists()
+    with pytest.raises(ConfigError, match=r"decoupled|max_samples"):
+        load_recipe(SMOKE, overrides)
+
+
+def test_decoupled_with_ray_units_is_refused_before_anything_is_written(tmp_path, capsys):
+    root = tmp_path / "run"
+    args = ["train", str(SMOKE), *sets(DECOUPLED), "--run-dir", str(root), "--ray", "auto"]
+    assert main(args) == 2
+    assert "selfplay.decoupled: true runs on actor processes" in one_error(capsys, "train")
+    assert not root.exists()
+
+
+def test_the_cap_limits_learner_samples_per_recorded_position():
+    # 100 positions x 4 samples = 400 samples allowed; 0 steps of 32 done: 12 steps fit
+    assert capped_steps(50, 32, 4.0, 100, 0) == 12
+    assert capped_steps(10, 32, 4.0, 100, 0) == 10  # the recipe's steps, when they fit
+    assert capped_steps(10, 32, 4.0, 100, 12) == 0  # 384 done: 16 left, less than a batch
+    assert capped_steps(10, 32, 4.0, 200, 12) == 10  # 800 - 384 = 416 samples: 13 steps
+    assert capped_steps(20, 32, 4.0, 200, 12) == 13
+    assert capped_steps(10, 16, 0.5, 57, 0) == 1  # floor(28.5) = 28 samples: one batch
+    assert capped_steps(10, 16, 0.5, 57, 5) == 0  # already past the cap: none, never < 0
+    assert [played_with(d) for d in range(4)] == [0, 0, 1, 2]
+
+
+def test_a_decoupled_run_records_versions_staleness_and_keeps_the_cap(tmp_path):
+    """A server evaluates the actor's leaves here: versions change only between rounds."""
+    overrides = [
+        *DECOUPLED,
+        "selfplay.inference=server",
+        "learner.max_samples_per_position=0.5",
+        "learner.steps_per_generation=8",
+    ]
+    run = RunDir.create(tmp_path / "run", recipe_to_yaml(load_recipe(SMOKE, overrides)))
+    state = train(run, quiet())
+    assert state.finished and state.games == 24 and len(state.checkpoints) == 3
+    versions = [read_shard(run.replay / name).meta["weights_version"] for name in state.shards]
+    assert versions == [0] * 8 + [1] * 4  # data generation d: version max(d - 1, 0)
+    rows = run.read_metrics()
+    assert [r["staleness"] for r in rows] == ["0", "1", "1"]
+    assert [r["staleness_max"] for r in rows] == ["0", "1", "1"]
+    for row in rows:  # the cap: samples so far <= 0.5 x positions so far, and as many as fit
+        samples, positions = int(row["learner_steps"]) * 16, int(row["positions"])
+        assert samples <= 0.5 * positions < samples + 16
+        assert float(row["samples_per_position"]) == pytest.approx(samples / positions, 1e-4)
+        assert float(row["learner_wait_s"]) >= 0.0
+    assert sorted(p.name for p in run.replay.iterdir()) == state.shards
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_until_killed(args: list[str], kill_at: str) -> subprocess.CompletedProcess[str]:
+    """`distill train ARGS` in a subprocess; `kill_at` is the write hook's spec."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DISTILL_TEST_KILL_AT": kill_at}
+    command = [sys.executable, "-m", "distill.cli", "train", *args, "--quiet"]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    recipe = load_recipe(SMOKE, DECOUPLED)
+    run = RunDir.create(tmp_path_factory.mktemp("ref") / "run", recipe_to_yaml(recipe))
+    return run, train(run, quiet())
+
+
+def test_kill_9_mid_arena_and_mid_fit_then_resume_equals_the_uninterrupted_run(
+    tmp_path, uninterrupted, one_torch_thread
+):
+    ref_run, ref_state = uninterrupted
+    root = tmp_path / "run"
+    # 1. killed as generation 0's metrics row is written: fit 0 and arena 0 are done, the
+    #    actor plays data generation 1 (version 0): none of it is recorded yet
+    first = [str(SMOKE), *sets(DECOUPLED), "--run-dir", str(root)]
+    result = run_until_killed(first, "unnamed:metrics.csv:1")
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    state = RunDir(root).read_state()
+    assert (state.phase, state.shards, len(state.checkpoints)) == (
+        "learned",
+        ref_state.shards[:4],
+        1,
+    )
+    # 2. resumed, it replays data generation 1 with version 0 (the initial net, rebuilt);
+    #    the actor, about to name data generation 2's first shard, kills it while it fits
+    #    or evaluates generation 1 (before it could record any of data generation 2)
+    result = run_until_killed(["--resume", str(root)], "unnamed:g000002-r0000.shard:1:parent")
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert RunDir(root).read_state().shards == ref_state.shards[:8]
+    state = train(RunDir.open(root), quiet())  # the last resume, in this process
+    assert state.finished
+    for key in ("generation", "shards", "checkpoints", "games", "positions", "learner_steps"):
+        assert getattr(state, key) == getattr(ref_state, key), key
+    assert sorted(p.name for p in (root / "replay").iterdir()) == ref_state.shards
+    for name in ref_state.shards:  # the games of the uninterrupted run, byte for byte
+        assert digest(root / "replay" / name) == digest(ref_run.replay / name), name
+    ours = read_checkpoint(root / "checkpoints" / state.checkpoints[-1])["net"]
+    theirs = read_checkpoint(ref_run.checkpoints / ref_state.checkpoints[-1])["net"]
+    assert all(torch.equal(ours[k], v) for k, v in theirs.items())
+    assert [r["staleness"] for r in RunDir(root).read_metrics()] == ["0", "1", "1"]
