@@ -104,7 +104,9 @@ class DecoupledRounds:
 
     # -- self-play -------------------------------------------------------------------------
 
-    def queue(self, run: RunDir, state: RunState, stop: int, version: int, weights: Any) -> None:
+    def queue(
+        self, run: RunDir, state: RunState, stop: int, version: int, weights: Callable[[], Any]
+    ) -> None:
         """Queue every round below index `stop` that is neither queued nor recorded, with
         weights `version`; `weights()` gives them (called only if not yet published)."""
         start = max(self.submitted, len(state.shards))
@@ -183,7 +185,7 @@ class DecoupledRounds:
         fit = learn(recipe, run, learner, self.domain, g, steps=steps, shards=shards)
         done = learner.module.steps_done * recipe.learner.batch_size
         fit["samples_per_position"] = done / max(state.positions, 1)
-        return fit, self.take_rates(run, shards[g * rounds if g else 0 :], g)
+        return fit, self.take_rates(run, shards[g * rounds :], g)
 
     def take_rates(self, run: RunDir, new: list[str], g: int) -> SelfPlayMetrics:
         """The self-play metrics of fit `g`'s new shards, and the counters since the last
