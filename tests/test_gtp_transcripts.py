@@ -102,6 +102,35 @@ def test_lizzie_startup_analysis_and_play_in_katago_mode() -> None:
     assert replies[11:] == ["=12", "=13 KataGo"]
 
 
+#: The commands Lizzie 0.7.4 (Debian's liblizzie-java) sent to `distill gtp --lizzie` in
+#: the recorded session of docs/go.md (2026-11-30): start-up, analysis, two clicked
+#: stones, Enter (engine move), Up arrow (undo), Space (analysis on), ClearBoard. Lizzie
+#: ends each analysis by sending its next command, without a `name` in between.
+LIZZIE_LZ_SESSION = (
+    "1 name\n2 version\n3 boardsize 9\n4 komi 7.5\n5 lz-analyze 10\n6 play B E5\n"
+    "7 lz-analyze 10\n8 play W C3\n9 lz-analyze 10\n10 time_settings 0 2 1\n11 genmove B\n"
+    "12 undo\n13 lz-analyze 10\n14 clear_board\n15 komi 7.5\n16 lz-analyze 10\n"
+)
+
+
+def test_the_recorded_lizzie_session_in_leela_zero_mode() -> None:
+    engine = GtpEngine(fake_net_player, size=SIZE, version="0.17", seed=4)
+    replies = session(engine, LIZZIE_LZ_SESSION)
+    assert len(replies) == 16 and not any(r.startswith("?") for r in replies)
+    assert replies[:4] == ["=1 distill", "=2 0.17", "=3", "=4"]
+    for number in (5, 7, 9, 13, 16):  # each analysis: '=N' and at least one info line
+        lines = replies[number - 1].split("\n")
+        assert lines[0] == f"={number}" and len(lines) >= 2, lines
+        assert all(re.match(r"info move [A-HJ][1-9] visits \d+ winrate \d+ ", u) for u in lines[1:])
+    assert [replies[5], replies[7], replies[9]] == ["=6", "=8", "=10"]
+    move = replies[10].removeprefix("=11 ")
+    assert re.fullmatch(r"[A-HJ][1-9]|pass", move) and move not in ("E5", "C3")
+    assert replies[11] == "=12" and replies[13:15] == ["=14", "=15"]
+    after_undo = {e["move"] for e in info_entries(replies[12].split("\n")[1])}
+    assert after_undo and not after_undo & {"E5", "C3"}  # analysed with both stones on
+    assert list(engine.position.history) == []  # clear_board emptied the board
+
+
 def test_sabaki_startup_sync_analysis_and_genmove_analyze() -> None:
     engine = GtpEngine(fake_net_player, size=SIZE, seed=2)
     script = (
