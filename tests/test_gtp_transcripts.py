@@ -1,5 +1,5 @@
-"""Guards `distill gtp` as GUIs drive it: the command sequences Lizzie 0.7.4 and Sabaki
-send at start-up, during analysis and when playing (numbered commands, ``lz-analyze``,
+"""Guards `distill gtp` as GUIs drive it: the command sequences Lizzie 0.7.4 (as logged in
+a real session, both modes) and Sabaki send at start-up, during analysis and when playing (numbered commands, ``lz-analyze``,
 ``kata-analyze ... ownership true``, ``*-genmove_analyze``, aborting analysis with the
 next command), KataGo's score and ownership fields from a network's auxiliary outputs
 (checked against values computed by hand from a fake network), the ``version`` reply
@@ -129,6 +129,32 @@ def test_the_recorded_lizzie_session_in_leela_zero_mode() -> None:
     after_undo = {e["move"] for e in info_entries(replies[12].split("\n")[1])}
     assert after_undo and not after_undo & {"E5", "C3"}  # analysed with both stones on
     assert list(engine.position.history) == []  # clear_board emptied the board
+
+
+#: The same session in KataGo mode (`--name KataGo`), with the KataEstimate button
+#: pressed during the second analysis: one analysis command follows another.
+LIZZIE_KATAGO_SESSION = (
+    "1 name\n2 version\n3 boardsize 9\n4 komi 7.5\n5 kata-analyze 10\n6 play B E5\n"
+    "7 kata-analyze 10\n8 kata-analyze 10 ownership true\n9 time_settings 0 2 1\n"
+    "10 genmove W\n11 undo\n12 kata-analyze 10 ownership true\n13 clear_board\n14 komi 7.5\n"
+    "15 kata-analyze 10 ownership true\n"
+)
+
+
+def test_the_recorded_lizzie_session_in_katago_mode() -> None:
+    engine = GtpEngine(fake_net_player, size=SIZE, name="KataGo", version="0.17", seed=5)
+    replies = session(engine, LIZZIE_KATAGO_SESSION)
+    assert len(replies) == 15 and not any(r.startswith("?") for r in replies)
+    assert replies[:4] == ["=1 KataGo", "=2 0.17", "=3", "=4"]
+    for number, ownership in ((5, False), (7, False), (8, True), (12, True), (15, True)):
+        lines = replies[number - 1].split("\n")
+        assert lines[0] == f"={number}" and len(lines) >= 2, lines
+        for update in lines[1:]:
+            assert all("scoreMean" in e and "scoreLead" in e for e in info_entries(update))
+            assert (" ownership " in update) == ownership, update
+    assert replies[5] == "=6" and replies[8] == "=9" and replies[10] == "=11"
+    assert re.fullmatch(r"=10 ([A-HJ][1-9]|pass)", replies[9])
+    assert replies[12:14] == ["=13", "=14"] and list(engine.position.history) == []
 
 
 def test_sabaki_startup_sync_analysis_and_genmove_analyze() -> None:
