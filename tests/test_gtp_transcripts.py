@@ -1,10 +1,11 @@
 """Guards `distill gtp` as GUIs drive it: the command sequences Lizzie 0.7.4 (as logged in
-a real session, both modes) and Sabaki send at start-up, during analysis and when playing (numbered commands, ``lz-analyze``,
-``kata-analyze ... ownership true``, ``*-genmove_analyze``, aborting analysis with the
-next command), KataGo's score and ownership fields from a network's auxiliary outputs
-(checked against values computed by hand from a fake network), the ``version`` reply
-Lizzie needs, and that a bare CR inside a line is removed instead of ending the line
-(GTP 2 sec. 2.6 / 3.1), so replies stay in step with commands."""
+a real session, both modes) and Sabaki send at start-up, during analysis and when playing
+(numbered commands, ``lz-analyze``, ``kata-analyze ... ownership true``,
+``*-genmove_analyze``, aborting analysis with the next command), KataGo's score and
+ownership fields from a network's auxiliary outputs (checked against values computed by
+hand from a fake network), the ``version`` reply Lizzie needs, and that a bare CR inside
+a line is removed instead of ending the line (GTP 2 sec. 2.6 / 3.1), so replies stay in
+step with commands."""
 
 from __future__ import annotations
 
