@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
     from rich.progress import Progress
 
     from distill.recipe import load_recipe
@@ -41,15 +42,31 @@ def run(args: argparse.Namespace) -> int:
 
     recipe = load_recipe(args.recipe, args.overrides)
     out = args.out or Path("runs") / recipe.name
-    domain, games = check_inputs(recipe, args.sgf, out, args.epochs)  # before any output
+    # On a terminal only, and gone again if a file is refused: bad input gets one line.
+    with Progress(transient=True, disable=not Console().is_terminal) as bar:
+        reading = bar.add_task("reading SGF files", total=None)
+
+        def read(done: int, total: int) -> None:
+            bar.update(reading, completed=done, total=total)
+
+        # every check before any output
+        domain, games = check_inputs(recipe, args.sgf, out, args.epochs, on_file=read)
     with Progress(transient=False) as bar:
-        task = bar.add_task("pretraining", total=args.epochs)
+        encoding = bar.add_task(f"encoding {len(games)} games", total=len(games))
+        training = bar.add_task("pretraining", total=args.epochs, start=False)
+
+        def encode(done: int, total: int) -> None:
+            bar.update(encoding, completed=done)
+            if done == total:
+                bar.start_task(training)
 
         def advance(epoch: int, epochs: int, metrics: dict[str, float]) -> None:
             losses = "  ".join(f"{k[5:]} {v:.3f}" for k, v in sorted(metrics.items()))
-            bar.update(task, completed=epoch, description=f"epoch {epoch}/{epochs}  {losses}")
+            bar.update(training, completed=epoch, description=f"epoch {epoch}/{epochs}  {losses}")
 
-        summary = pretrain_games(recipe, domain, games, out, epochs=args.epochs, progress=advance)
+        summary = pretrain_games(
+            recipe, domain, games, out, epochs=args.epochs, progress=advance, on_games=encode
+        )
     print(
         f"pretrained on {summary['games']} games ({summary['positions']} positions, "
         f"{int(summary['steps'])} steps); run directory {out}: "

@@ -53,8 +53,11 @@ class SgfGame:
     by_passes: bool
 
 
-def read_collection(sgf_dir: Path, domain: Any) -> list[SgfGame]:
-    """Every ``*.sgf`` under `sgf_dir` (sorted), checked against `domain` (a Go domain).
+def read_collection(
+    sgf_dir: Path, domain: Any, on_file: Callable[[int, int], None] | None = None
+) -> list[SgfGame]:
+    """Every ``*.sgf`` under `sgf_dir` (sorted), checked against `domain` (a Go domain);
+    ``on_file(done, total)`` after each file (a progress display).
 
     Raises DistillError naming the file for a handicap or setup stones, a territory
     ruleset, another board size or komi, a game without a result that did not end by
@@ -76,6 +79,8 @@ def read_collection(sgf_dir: Path, domain: Any) -> list[SgfGame]:
         if winner is None and not by_passes:
             raise DistillError(f"{path}: the game has no result (RE) and did not end by two passes")
         games.append(SgfGame(path, actions, winner, by_passes))
+        if on_file is not None:
+            on_file(len(games), len(paths))
     return games
 
 
@@ -167,9 +172,14 @@ def game_arrays(domain: Any, game: SgfGame, game_id: int) -> dict[str, np.ndarra
     }
 
 
-def write_shards(domain: Any, games: list[SgfGame], directory: Path) -> int:
+def write_shards(
+    domain: Any,
+    games: list[SgfGame],
+    directory: Path,
+    on_games: Callable[[int, int], None] | None = None,
+) -> int:
     """Write the games as shards of `GAMES_PER_SHARD` games into `directory`; returns
-    the number of positions written."""
+    the number of positions written. ``on_games(done, total)`` after each shard."""
     from distill.replay import shard_meta, shard_name, write_shard
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -182,6 +192,8 @@ def write_shards(domain: Any, games: list[SgfGame], directory: Path) -> int:
         arrays = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         write_shard(directory / shard_name(0, index), arrays, shard_meta(domain))
         positions += int(arrays["player"].shape[0])
+        if on_games is not None:
+            on_games(min(start + GAMES_PER_SHARD, len(games)), len(games))
     return positions
 
 
@@ -203,8 +215,15 @@ def pretrain(
     return pretrain_games(recipe, domain, games, out, epochs=epochs, progress=progress)
 
 
-def check_inputs(recipe: Any, sgf_dir: Path, out: Path, epochs: int) -> tuple[Any, list[SgfGame]]:
-    """(the recipe's domain, the checked games): every check, before anything is written."""
+def check_inputs(
+    recipe: Any,
+    sgf_dir: Path,
+    out: Path,
+    epochs: int,
+    on_file: Callable[[int, int], None] | None = None,
+) -> tuple[Any, list[SgfGame]]:
+    """(the recipe's domain, the checked games): every check, before anything is written;
+    ``on_file(done, total)`` after each file read."""
     from distill.registry import make
 
     if epochs < 1:
@@ -213,7 +232,7 @@ def check_inputs(recipe: Any, sgf_dir: Path, out: Path, epochs: int) -> tuple[An
     _check_domain(domain, recipe.domain.id)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise DistillError(f"--out {out} already exists and is not empty; pick another")
-    return domain, read_collection(Path(sgf_dir), domain)
+    return domain, read_collection(Path(sgf_dir), domain, on_file)
 
 
 def pretrain_games(
@@ -224,15 +243,17 @@ def pretrain_games(
     *,
     epochs: int,
     progress: ProgressFn | None = None,
+    on_games: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """`pretrain` after `check_inputs`: shards, training, the run directory at `out`."""
+    """`pretrain` after `check_inputs`: shards, training, the run directory at `out`;
+    ``on_games(done, total)`` as games become shards, `progress` after each epoch."""
     from distill.flywheel.run_dir import RunDir
     from distill.recipe import recipe_to_yaml
 
     staging = out.parent / f".{out.name}.pretrain-tmp"
     shutil.rmtree(staging, ignore_errors=True)  # a killed earlier attempt
     run = RunDir.create(staging, recipe_to_yaml(recipe))
-    positions = write_shards(domain, games, run.root / "pretrain")
+    positions = write_shards(domain, games, run.root / "pretrain", on_games)
     metrics = train_on_shards(recipe, domain, run, positions, epochs, progress)
     if out.exists():
         out.rmdir()  # empty (checked above)
