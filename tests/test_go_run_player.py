@@ -56,6 +56,8 @@ def test_run_spec_builds_the_runs_agent(run_dir: Path) -> None:
     assert isinstance(player, SearchPlayer)
     assert (player.name, player.simulations) == ("run:gen-00001", 6)
     assert make_player(f"run:{run_dir}", go).simulations == 8  # the recipe's arena budget
+    bare = make_player(f"run:{run_dir},checkpoint=gen-00001", go)  # the name without .ckpt
+    assert isinstance(bare, SearchPlayer) and bare.name == "run:gen-00001"
     position = Position(go).play_all(["C3"])
     move = int(player.select([position], np.random.default_rng(0))[0])
     assert position.legal_mask()[move]

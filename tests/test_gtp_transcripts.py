@@ -1,10 +1,11 @@
-"""Guards `distill gtp` as GUIs drive it: the command sequences Lizzie 0.7.4 and Sabaki
-send at start-up, during analysis and when playing (numbered commands, ``lz-analyze``,
-``kata-analyze ... ownership true``, ``*-genmove_analyze``, aborting analysis with the
-next command), KataGo's score and ownership fields from a network's auxiliary outputs
-(checked against values computed by hand from a fake network), the ``version`` reply
-Lizzie needs, and that a bare CR inside a line is removed instead of ending the line
-(GTP 2 sec. 2.6 / 3.1), so replies stay in step with commands."""
+"""Guards `distill gtp` as GUIs drive it: the command sequences Lizzie 0.7.4 (as logged in
+a real session, both modes) and Sabaki send at start-up, during analysis and when playing
+(numbered commands, ``lz-analyze``, ``kata-analyze ... ownership true``,
+``*-genmove_analyze``, aborting analysis with the next command), KataGo's score and
+ownership fields from a network's auxiliary outputs (checked against values computed by
+hand from a fake network), the ``version`` reply Lizzie needs, and that a bare CR inside
+a line is removed instead of ending the line (GTP 2 sec. 2.6 / 3.1), so replies stay in
+step with commands."""
 
 from __future__ import annotations
 
@@ -100,6 +101,61 @@ def test_lizzie_startup_analysis_and_play_in_katago_mode() -> None:
     lz = replies[10].split("\n")
     assert lz[0] == "=11" and all("scoreMean" not in u and "winrate" in u for u in lz[1:])
     assert replies[11:] == ["=12", "=13 KataGo"]
+
+
+#: The commands Lizzie 0.7.4 (Debian's liblizzie-java) sent to `distill gtp --lizzie` in
+#: the recorded session of docs/go.md (2026-11-30): start-up, analysis, two clicked
+#: stones, Enter (engine move), Up arrow (undo), Space (analysis on), ClearBoard. Lizzie
+#: ends each analysis by sending its next command, without a `name` in between.
+LIZZIE_LZ_SESSION = (
+    "1 name\n2 version\n3 boardsize 9\n4 komi 7.5\n5 lz-analyze 10\n6 play B E5\n"
+    "7 lz-analyze 10\n8 play W C3\n9 lz-analyze 10\n10 time_settings 0 2 1\n11 genmove B\n"
+    "12 undo\n13 lz-analyze 10\n14 clear_board\n15 komi 7.5\n16 lz-analyze 10\n"
+)
+
+
+def test_the_recorded_lizzie_session_in_leela_zero_mode() -> None:
+    engine = GtpEngine(fake_net_player, size=SIZE, version="0.17", seed=4)
+    replies = session(engine, LIZZIE_LZ_SESSION)
+    assert len(replies) == 16 and not any(r.startswith("?") for r in replies)
+    assert replies[:4] == ["=1 distill", "=2 0.17", "=3", "=4"]
+    for number in (5, 7, 9, 13, 16):  # each analysis: '=N' and at least one info line
+        lines = replies[number - 1].split("\n")
+        assert lines[0] == f"={number}" and len(lines) >= 2, lines
+        assert all(re.match(r"info move [A-HJ][1-9] visits \d+ winrate \d+ ", u) for u in lines[1:])
+    assert [replies[5], replies[7], replies[9]] == ["=6", "=8", "=10"]
+    move = replies[10].removeprefix("=11 ")
+    assert re.fullmatch(r"[A-HJ][1-9]|pass", move) and move not in ("E5", "C3")
+    assert replies[11] == "=12" and replies[13:15] == ["=14", "=15"]
+    after_undo = {e["move"] for e in info_entries(replies[12].split("\n")[1])}
+    assert after_undo and not after_undo & {"E5", "C3"}  # analysed with both stones on
+    assert list(engine.position.history) == []  # clear_board emptied the board
+
+
+#: The same session in KataGo mode (`--name KataGo`), with the KataEstimate button
+#: pressed during the second analysis: one analysis command follows another.
+LIZZIE_KATAGO_SESSION = (
+    "1 name\n2 version\n3 boardsize 9\n4 komi 7.5\n5 kata-analyze 10\n6 play B E5\n"
+    "7 kata-analyze 10\n8 kata-analyze 10 ownership true\n9 time_settings 0 2 1\n"
+    "10 genmove W\n11 undo\n12 kata-analyze 10 ownership true\n13 clear_board\n14 komi 7.5\n"
+    "15 kata-analyze 10 ownership true\n"
+)
+
+
+def test_the_recorded_lizzie_session_in_katago_mode() -> None:
+    engine = GtpEngine(fake_net_player, size=SIZE, name="KataGo", version="0.17", seed=5)
+    replies = session(engine, LIZZIE_KATAGO_SESSION)
+    assert len(replies) == 15 and not any(r.startswith("?") for r in replies)
+    assert replies[:4] == ["=1 KataGo", "=2 0.17", "=3", "=4"]
+    for number, ownership in ((5, False), (7, False), (8, True), (12, True), (15, True)):
+        lines = replies[number - 1].split("\n")
+        assert lines[0] == f"={number}" and len(lines) >= 2, lines
+        for update in lines[1:]:
+            assert all("scoreMean" in e and "scoreLead" in e for e in info_entries(update))
+            assert (" ownership " in update) == ownership, update
+    assert replies[5] == "=6" and replies[8] == "=9" and replies[10] == "=11"
+    assert re.fullmatch(r"=10 ([A-HJ][1-9]|pass)", replies[9])
+    assert replies[12:14] == ["=13", "=14"] and list(engine.position.history) == []
 
 
 def test_sabaki_startup_sync_analysis_and_genmove_analyze() -> None:

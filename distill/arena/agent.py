@@ -39,7 +39,8 @@ class Agent:
 
 
 def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
-    """The agent of `run_dir` at `checkpoint` (a file name in checkpoints/, default latest).
+    """The agent of `run_dir` at `checkpoint` (a file name in checkpoints/, with or without
+    its ``.ckpt`` suffix; default the latest).
 
     Raises DistillError when the run has no checkpoint yet, CorruptFileError when the
     checkpoint does not verify or does not fit the recipe's network.
@@ -58,6 +59,8 @@ def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
         raise DistillError(f"{run.root} has no checkpoint yet (train at least one generation)")
     name = checkpoint or state.checkpoints[-1]
     path = run.checkpoints / name
+    if checkpoint and not path.is_file() and (run.checkpoints / f"{name}.ckpt").is_file():
+        path = run.checkpoints / f"{name}.ckpt"  # checkpoint=gen-00005 names gen-00005.ckpt
     if not path.is_file():
         present = [c for c in state.checkpoints if (run.checkpoints / c).is_file()]
         what = (
