@@ -12,17 +12,13 @@ no timer is involved."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 from conftest import SMOKE, TINY, one_error, sets
+from killing import digest, run_until_killed
 
 from distill.cli import main
 from distill.errors import ConfigError
@@ -34,7 +30,6 @@ from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
 from distill.replay import read_shard
 
-ROOT = Path(__file__).resolve().parents[1]
 #: 3 generations of 4 rounds of 2 games, on one actor process with its own net.
 DECOUPLED = [
     *TINY,
@@ -120,20 +115,6 @@ def test_a_decoupled_run_records_versions_staleness_and_keeps_the_cap(tmp_path):
         assert float(row["samples_per_position"]) == pytest.approx(samples / positions, 1e-4)
         assert float(row["learner_wait_s"]) >= 0.0
     assert sorted(p.name for p in run.replay.iterdir()) == state.shards
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def run_until_killed(args: list[str], kill_at: str) -> subprocess.CompletedProcess[str]:
-    """`distill train ARGS` in a subprocess; `kill_at` is the write hook's spec."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DISTILL_TEST_KILL_AT": kill_at}
-    command = [sys.executable, "-m", "distill.cli", "train", *args, "--quiet"]
-    return subprocess.run(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True, timeout=900,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")

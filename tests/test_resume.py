@@ -10,16 +10,13 @@ killed at one named point of the flywheel, and the test checks that it got there
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from killing import digest, run_until_killed
 
 from distill.arena.gamelog import GameLog
 from distill.flywheel.loop import train
@@ -70,24 +67,6 @@ LEFT_BEHIND = [
     (".tmp", "learned"),
     ("learned",),
 ]
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def run_until_killed(args: list[str], kill_at: str) -> subprocess.CompletedProcess[str]:
-    """`distill train ARGS` in a subprocess that SIGKILLs itself at `kill_at`."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DISTILL_TEST_KILL_AT": kill_at}
-    return subprocess.run(
-        [sys.executable, "-m", "distill.cli", "train", *args, "--quiet"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

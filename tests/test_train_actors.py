@@ -12,17 +12,14 @@ actors die with it (`distill.actors.lifeline`); no timer is involved."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 from conftest import SMOKE, TINY, one_error, sets
+from killing import digest, run_until_killed
 
 import distill.devices
 from distill.cli import main
@@ -35,7 +32,6 @@ from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
 from distill.replay import read_shard
 
-ROOT = Path(__file__).resolve().parents[1]
 #: 2 generations of 4 rounds of 2 games: with 2 actors, 2 pool rounds per generation.
 ROUNDS = [*TINY, "selfplay.games_per_generation=8", "selfplay.concurrent_games=2"]
 ACTORS = [*ROUNDS, "selfplay.actors=2", "selfplay.inference=local"]
@@ -88,20 +84,6 @@ def test_resume_on_a_machine_without_the_gpu_changes_nothing(tmp_path, capsys, m
     assert main(["train", "--resume", str(root)]) == 2
     assert "no CUDA GPU" in one_error(capsys, "train")
     assert (root / "replay" / "stray.shard").exists()
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def run_until_killed(args: list[str], kill_at: str) -> subprocess.CompletedProcess[str]:
-    """`distill train ARGS` in a subprocess; `kill_at` is the write hook's spec."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DISTILL_TEST_KILL_AT": kill_at}
-    command = [sys.executable, "-m", "distill.cli", "train", *args, "--quiet"]
-    return subprocess.run(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True, timeout=900,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
