@@ -99,6 +99,11 @@ class SelfPlaySection:
     search's (the position is still searched and recorded as usual). Self-play between
     two strong players never reaches positions that weaker play does, such as an
     unblocked threat; random moves put them in the data. 0 = off."""
+    random_opening_plies: int = 0
+    """N: each game opens with k uniformly random legal moves, k drawn per game uniformly
+    from 0..N (the positions are still searched and recorded as usual), so the data
+    holds opening positions that self-play's own openings never reach (an exact
+    evaluation set drawn from random play is one such). 0 = off."""
     ray_actors: int | None = None
     """Self-play units with ``distill train --ray`` (one Ray actor each, playing whole
     rounds); None = one per GPU of the cluster, else one per node. Unused without --ray."""
@@ -134,6 +139,8 @@ class SelfPlaySection:
             raise ValueError(
                 f"random_move_fraction must be in [0, 1), got {self.random_move_fraction}"
             )
+        if self.random_opening_plies < 0:
+            raise ValueError(f"random_opening_plies must be >= 0, got {self.random_opening_plies}")
         if self.games_per_generation < 1 or self.concurrent_games < 1:
             raise ValueError("games_per_generation and concurrent_games must be >= 1")
         if self.temperature_moves < 0 or not self.temperature > 0:

@@ -45,11 +45,14 @@ def make_worker(domain, evaluator=hashed_evaluator, games=6, **selfplay):
     return SelfPlayWorker(domain, evaluator, search=search, selfplay=config, num_games=games)
 
 
-@pytest.mark.parametrize("random_move_fraction", [0.0, 0.5])
-def test_same_seed_same_games_other_seed_other_games(ttt, random_move_fraction):
-    worker = make_worker(ttt, random_move_fraction=random_move_fraction)
+RANDOMNESS = [{}, {"random_move_fraction": 0.5}, {"random_opening_plies": 4}]
+
+
+@pytest.mark.parametrize("randomness", RANDOMNESS)
+def test_same_seed_same_games_other_seed_other_games(ttt, randomness):
+    worker = make_worker(ttt, **randomness)
     a = worker.play(np.random.default_rng(7))
-    fresh = make_worker(ttt, random_move_fraction=random_move_fraction)
+    fresh = make_worker(ttt, **randomness)
     b = fresh.play(np.random.default_rng(7))  # a fresh worker, same seed
     for key in ("obs", "mask", "policy", "root_value", "action", "full_search", "final_value"):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
@@ -57,9 +60,9 @@ def test_same_seed_same_games_other_seed_other_games(ttt, random_move_fraction):
     assert not np.array_equal(a.action, c.action) or not np.array_equal(a.length, c.length)
 
 
-@pytest.mark.parametrize("random_move_fraction", [0.0, 0.5])
-def test_records_match_a_replay_of_the_moves(ttt, random_move_fraction):
-    worker = make_worker(ttt, games=5, random_move_fraction=random_move_fraction)
+@pytest.mark.parametrize("randomness", RANDOMNESS)
+def test_records_match_a_replay_of_the_moves(ttt, randomness):
+    worker = make_worker(ttt, games=5, **randomness)
     batch = worker.play(np.random.default_rng(3))
     assert batch.num_games == 5 and batch.num_positions == int(batch.length.sum())
     assert batch.full_search.any() and not batch.full_search.all()  # playout caps drawn
@@ -81,18 +84,28 @@ def test_records_match_a_replay_of_the_moves(ttt, random_move_fraction):
     assert set(np.unique(outcome)) <= {-1.0, 0.0, 1.0}
 
 
-def test_random_move_fraction_replaces_search_moves(ttt):
-    def off_search(batch):  # share of full-search plies not playing a most visited move
-        full = np.flatnonzero(batch.full_search)
-        played = batch.policy[full, batch.action[full]]
-        return np.mean(played < batch.policy[full].max(axis=1))
+def off_search(batch, rows=None):  # share of full-search plies not playing a most visited move
+    full = np.flatnonzero(batch.full_search if rows is None else batch.full_search & rows)
+    played = batch.policy[full, batch.action[full]]
+    return np.mean(played < batch.policy[full].max(axis=1))
 
+
+def test_random_move_fraction_replaces_search_moves(ttt):
     rng = np.random.default_rng
     assert off_search(make_worker(ttt, games=16, temperature_moves=0).play(rng(5))) == 0.0
     worker = make_worker(ttt, games=16, temperature_moves=0, random_move_fraction=0.8)
     assert off_search(worker.play(rng(5))) > 0.4  # ~0.8 * (1 - 1 / legal moves)
     with pytest.raises(ValueError, match="random_move_fraction"):
         SelfPlaySection(random_move_fraction=1.0)
+
+
+def test_random_opening_plies_randomizes_only_the_opening(ttt):
+    worker = make_worker(ttt, games=32, temperature_moves=0, random_opening_plies=3)
+    batch = worker.play(np.random.default_rng(5))
+    assert off_search(batch, batch.ply >= 3) == 0.0  # after ply 3: the search's move
+    assert off_search(batch, batch.ply < 3) > 0.2  # k ~ U{0..3}: ~half of these plies random
+    with pytest.raises(ValueError, match="random_opening_plies"):
+        SelfPlaySection(random_opening_plies=-1)
 
 
 def test_resignation_and_its_no_resign_fraction(ttt):

@@ -17,7 +17,8 @@ batch), then every game plays its move. Per ply the worker
   game and 0 afterwards, so PUCT samples ∝ N(a)^(1/T) in the opening and then plays
   the most visited action, and Gumbel plays its sequential-halving winner (a sample
   already); with probability ``random_move_fraction`` a uniformly random legal move
-  instead (the position is still recorded);
+  instead, and every move of a game's first k plies is uniformly random, k drawn per
+  game from 0..``random_opening_plies`` (the positions are still recorded);
 * with ``actor: policy`` searches nothing: every move is sampled from the network's
   policy at temperature 1 and recorded with that policy and the network's value (the
   on-policy actor of the policy-gradient losses, `SelfPlayWorker.play_policy`);
@@ -237,6 +238,11 @@ class SelfPlayWorker:
         store = domain.new_store(g_count + 1)
         domain.reset(store, [spare])
         reset_games(domain, store, g_count, rng)
+        opening = (
+            rng.integers(0, cfg.random_opening_plies + 1, size=g_count)
+            if (cfg.random_opening_plies > 0)
+            else None
+        )  # per game: plies played uniformly at random
         row_game = np.arange(g_count, dtype=np.int64)  # searcher row -> game, -1 = idle
         searcher = self._searcher(g_count)
         games = _GameTracker(domain, g_count, rng.random(g_count) < cfg.no_resign_fraction)
@@ -257,6 +263,8 @@ class SelfPlayWorker:
             moves = result.action.copy()
             if cfg.random_move_fraction > 0.0:
                 moves[live] = self._random_moves(store, active, moves[live], rng)
+            if opening is not None:
+                moves[live] = self._opening_moves(store, active, moves[live], games, opening, rng)
             games.record(domain, store, active, result, live, moves[live], full)
             domain.step(store, active, store, active, moves[live])
             searcher.advance(moves)
@@ -298,6 +306,24 @@ class SelfPlayWorker:
         replace = rng.random(active.shape[0]) < self.config.random_move_fraction
         uniform = uniform_legal_actions(self.domain.legal_mask(store, active), rng)
         return np.where(replace, uniform, moves).astype(np.int64)
+
+    def _opening_moves(
+        self,
+        store: Any,
+        active: np.ndarray,
+        moves: np.ndarray,
+        games: _GameTracker,
+        opening: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """int64[K]: `moves`, with a uniformly random legal move for each game whose ply
+        is below its drawn opening length `opening[game]`. Consumes K * A uniform draws
+        while any game is in its opening, none afterwards."""
+        in_opening = games.ply[active] < opening[active]
+        if not in_opening.any():
+            return moves
+        uniform = uniform_legal_actions(self.domain.legal_mask(store, active), rng)
+        return np.where(in_opening, uniform, moves).astype(np.int64)
 
     def _searcher(self, size: int) -> Searcher:
         """The searcher of batch size `size` (made once), with all its trees forgotten."""
