@@ -13,6 +13,8 @@ import io
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -224,3 +226,50 @@ def test_lizzie_version_reply_options(tmp_path: object) -> None:
 
     argv = ["gtp", "--player", "random", "--lizzie", "--version-reply", "1.0"]
     assert main(argv) == 2
+
+
+class ClosingPipe(io.StringIO):
+    """An output whose reader goes away after `lines` newlines: later writes fail as a
+    closed pipe does (BrokenPipeError)."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.left = lines
+
+    def write(self, text: str) -> int:
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= text.count("\n")
+        return super().write(text)
+
+
+def test_a_controller_gone_mid_analysis_ends_the_session_quietly(capsys) -> None:
+    def controller() -> Iterator[str]:  # one command, then silence (no end of input)
+        yield "1 lz-analyze 1\n"
+        threading.Event().wait(60)
+
+    engine = GtpEngine(fake_net_player, size=SIZE)
+    out = ClosingPipe(lines=3)  # '=', then two updates, then the GUI is closed
+    assert serve(engine, controller(), out) == 0  # only the broken pipe ends the analysis
+    assert out.getvalue().startswith("=1\ninfo move ")
+    assert capsys.readouterr().err == ""  # no traceback, no second report
+
+
+def test_distill_gtp_exits_0_when_the_gui_dies_during_analysis() -> None:
+    """Through real pipes: a GUI that closes both ends mid-analysis leaves exit code 0 and
+    an empty stderr (a broken pipe used to print a traceback and exit 2)."""
+    gtp = subprocess.Popen(
+        [sys.executable, "-m", "distill.cli", "gtp", "--player", "mcts", "--size", "9"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert gtp.stdin is not None and gtp.stdout is not None and gtp.stderr is not None
+    gtp.stdin.write(b"1 lz-analyze 5\n")
+    gtp.stdin.flush()
+    assert gtp.stdout.readline() == b"=1\n"
+    assert gtp.stdout.readline().startswith(b"info move ")
+    gtp.stdout.close()
+    gtp.stdin.close()
+    assert gtp.wait(timeout=120) == 0
+    assert gtp.stderr.read() == b""

@@ -19,11 +19,16 @@ with an empty line, as Leela Zero does. The search behind it grows one tree
 ``*-genmove_analyze`` is ``genmove`` with the same updates while the move is searched
 (for the clock's budget, else the player's simulations), then a ``play VERTEX`` line;
 it is not interrupted by the next command.
+
+A controller that goes away mid-reply (a GUI closed during an analysis: the write
+fails with a broken pipe) ends the session as the end of input does: exit code 0, no
+traceback, the rest of the reply dropped.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import queue
 import sys
 import threading
@@ -46,6 +51,14 @@ from distill.gtp.protocol import COLOURS, Command, GtpError, format_reply, parse
 from distill.search import SearchResult
 
 DEFAULT_INTERVAL_CS = 100
+
+
+class ControllerGone(BaseException):
+    """The reply could not be written: the controller closed its end of the pipe.
+
+    A BaseException on purpose: it must pass through the ``except Exception`` guards
+    that keep a session alive after a handler's bug, up to `serve`, which ends quietly.
+    """
 
 
 @dataclass(frozen=True)
@@ -200,8 +213,11 @@ def serve(engine: GtpEngine, inp: Iterable[str], out: TextIO) -> int:
     threading.Thread(target=read, daemon=True, name="gtp-stdin").start()
 
     def write(text: str) -> None:
-        out.write(text)
-        out.flush()
+        try:
+            out.write(text)
+            out.flush()
+        except (BrokenPipeError, ValueError) as exc:  # ValueError: `out` already closed
+            raise ControllerGone from exc
 
     try:
         while not engine.quit_requested:
@@ -211,9 +227,24 @@ def serve(engine: GtpEngine, inp: Iterable[str], out: TextIO) -> int:
             command = parse_command(raw)
             if command is not None:
                 _answer(engine, command, write, lambda: not lines.empty())
+    except ControllerGone:
+        _discard_output(out)
     finally:
         engine.close()
     return 0
+
+
+def _discard_output(out: TextIO) -> None:
+    """Point `out`'s file descriptor at /dev/null, so that the interpreter's final flush
+    of the unwritten rest does not report a second broken pipe; streams without one
+    (test buffers) are left alone."""
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _answer(
