@@ -28,6 +28,13 @@ system-deps:
 	    (apt-get update -qq && apt-get install -y -qq gnugo) >/dev/null; \
 	  else echo "note: GNU Go missing (apt-get install gnugo); its tests will be skipped"; fi; \
 	fi
+	@# Sabaki's own GTP library drives `distill gtp` in tests/test_gtp_sabaki.py (npm registry)
+	@if [ ! -d .sabaki/node_modules/@sabaki/gtp ]; then \
+	  if command -v npm >/dev/null; then \
+	    npm install --silent --no-save --prefix .sabaki @sabaki/gtp@3.0.0 >/dev/null 2>&1 \
+	      || echo "note: npm could not install @sabaki/gtp; its test will be skipped"; \
+	  else echo "note: Node.js/npm missing; the Sabaki GTP test will be skipped"; fi; \
+	fi
 
 run: install
 	$(BIN)/distill train recipes/connect4.yaml $(RUN_ARGS)
