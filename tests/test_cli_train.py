@@ -181,3 +181,55 @@ def test_play_a_rollout_search_without_a_run(monkeypatch, capsys):
     assert main(["play", "--domain", "tictactoe", "--second", "--simulations", "50"]) == 0
     out = capsys.readouterr().out
     assert "mcts50 plays" in out and "must be a cell digit 1-9" in out and "bye" in out
+
+
+def test_eval_seen_matches_the_games_in_replay(trained, tmp_path):
+    """`--seen` against an oracle built from the recorded moves, not from observations:
+    every prefix of a self-play game is seen, and so is its mirror image; a position
+    no game (or its images) reached is not, and its rates land in the *_unseen fields."""
+    import numpy as np
+
+    import distill
+    from distill.arena.seen import seen_in_replay
+    from distill.replay import read_shard
+
+    ttt = distill.make("tictactoe")
+    reached: set[tuple[int, ...]] = set()
+    for path in sorted((trained / "replay").glob("*.shard")):
+        arrays = read_shard(path).arrays
+        for game in np.unique(arrays["game_of"]):
+            rows = np.flatnonzero(arrays["game_of"] == game)
+            moves = tuple(
+                int(a) for a in arrays["action"][rows[np.argsort(arrays["move_index"][rows])]]
+            )
+            reached.update(moves[:k] for k in range(len(moves)))
+    boards = {}  # board (as symmetric-image-free key) of every reached prefix
+    for line in reached:
+        boards[frozenset((m, k % 2) for k, m in enumerate(line))] = line
+    perms = ttt.cell_perms
+
+    def images(line: tuple[int, ...]) -> set[frozenset]:
+        return {frozenset((int(p[m]), k % 2) for k, m in enumerate(line)) for p in perms}
+
+    game_line = max(reached, key=len)
+    mirrored = tuple(int(perms[1][m]) for m in game_line)
+    unseen = next(
+        (a, b, c, d)
+        for a in range(9)
+        for b in range(9)
+        for c in range(9)
+        for d in range(9)
+        if len({a, b, c, d}) == 4 and not images((a, b, c, d)) & set(boards)
+    )
+    seen = seen_in_replay(ttt, [game_line, mirrored, unseen], trained / "replay")
+    assert seen.tolist() == [True, True, False]
+    positions = tmp_path / "p.txt"
+    digits = ["".join(str(m + 1) for m in line) or "-" for line in (game_line, unseen)]
+    positions.write_text(f"{digits[0]} 0\n{digits[1]} 0\n")
+    out = tmp_path / "seen.jsonl"
+    args = ["eval", str(trained), "--positions", str(positions), "--seen", "--out", str(out)]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["seen"] for r in rows[:2]] == [True, False]
+    assert rows[-1]["unseen_positions"] == 1 and rows[-1]["scored_positions"] == 2
+    assert rows[-1]["search_outcome_change_unseen"] in (0.0, 1.0)

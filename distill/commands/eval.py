@@ -8,6 +8,11 @@ per action (see `distill.arena.positions`). For every position one JSON line is 
 score is given and the domain has an exact solver, each move's exact score and
 whether it is optimal. A last JSON line (``"summary": true``) holds the error
 rates: the share of non-optimal moves and of moves that change the outcome.
+
+With ``--seen`` each line also says whether the run met the position (or a symmetric
+image of it) in self-play (`distill.arena.seen`), and the summary adds the rates on the
+positions it never met (``*_unseen``) with their count: a test of generalisation only
+counts those.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from distill.commands._args import non_negative_int
 
@@ -36,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="checkpoint file name (default: latest)")
     parser.add_argument("--out", type=Path, help="write JSON lines here instead of stdout")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="search rng seed")
+    parser.add_argument(
+        "--seen",
+        action="store_true",
+        help="mark positions the run met in self-play (its replay shards) and add the "
+        "error rates on the others",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,9 +76,12 @@ def run(args: argparse.Namespace) -> int:
         ),
     }
     scored = _with_move_scores(domain, positions) if has_oracle(domain) else positions
+    seen = _seen(args, domain, scored)
     lines = []
     for k, position in enumerate(scored):
         row: dict[str, object] = {"position": domain.format_moves(position.moves)}
+        if seen is not None:
+            row["seen"] = bool(seen[k])
         for name, chosen in moves.items():
             row[f"{name}_move"] = domain.format_action(int(chosen[k]))
             if position.scores is not None:
@@ -91,6 +105,17 @@ def run(args: argparse.Namespace) -> int:
             summary[f"{name}_not_optimal"] = rates["not_optimal"]
             summary[f"{name}_outcome_change"] = rates["outcome_change"]
         summary["scored_positions"] = len(known)
+        if seen is not None:
+            unseen = [i for i in known if not seen[i]]
+            summary["unseen_positions"] = len(unseen)
+            for name, chosen in moves.items():
+                rates = error_rates([scored[i] for i in unseen], chosen[unseen])
+                summary[f"{name}_not_optimal_unseen"] = rates["not_optimal"] if unseen else None
+                summary[f"{name}_outcome_change_unseen"] = (
+                    rates["outcome_change"] if unseen else None
+                )
+    elif seen is not None:
+        summary["unseen_positions"] = int((~seen).sum())
     lines.append(json.dumps(summary))
     text = "\n".join(lines) + "\n"
     if args.out is not None:
@@ -98,6 +123,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _seen(args: argparse.Namespace, domain: Domain, positions: list[ScoredPosition]) -> Any:
+    """bool[N] with ``--seen`` (position met in the run's self-play), else None."""
+    if not args.seen:
+        return None
+    from distill.arena.seen import seen_in_replay
+
+    return seen_in_replay(domain, [p.moves for p in positions], args.run_dir / "replay")
 
 
 def _with_move_scores(domain: Domain, positions: list[ScoredPosition]) -> list[ScoredPosition]:
