@@ -229,7 +229,7 @@ def test_eval_seen_matches_the_games_in_replay(trained, tmp_path):
     out = tmp_path / "seen.jsonl"
     args = ["eval", str(trained), "--positions", str(positions), "--seen", "--out", str(out)]
     assert main(args) == 0
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["seen"] for r in rows[:2]] == [True, False]
-    assert rows[-1]["unseen_positions"] == 1 and rows[-1]["scored_positions"] == 2
-    assert rows[-1]["search_outcome_change_unseen"] in (0.0, 1.0)
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["seen"] for r in written[:2]] == [True, False]
+    assert written[-1]["unseen_positions"] == 1 and written[-1]["scored_positions"] == 2
+    assert written[-1]["search_outcome_change_unseen"] in (0.0, 1.0)
