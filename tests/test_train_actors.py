@@ -130,3 +130,19 @@ def test_server_actors_play_each_generation_with_its_weights_version(tmp_path):
     versions = [read_shard(run.replay / name).meta["weights_version"] for name in state.shards]
     assert versions == [0, 0, 0, 0, 1, 1, 1, 1]  # version k = the weights of gen-k.ckpt
     assert (run.games / "gen-00001.txt").read_text().count("result") == 2
+
+
+def test_actors_play_every_board_size_of_a_multi_size_recipe(tmp_path):
+    """go19-smoke (19, 13 and 9 in one padded frame) on 2 actors: every size is played,
+    and each shard names the weights version it was played with."""
+    import numpy as np
+
+    go19 = SMOKE.parent / "go19-smoke.yaml"
+    overrides = ["selfplay.actors=2", "selfplay.inference=local", "budget.generations=1"]
+    run = RunDir.create(tmp_path / "run", recipe_to_yaml(load_recipe(go19, overrides)))
+    state = train(run, quiet())
+    assert state.finished and state.games == 6
+    shards = [read_shard(run.replay / name) for name in state.shards]
+    on_board = np.concatenate([s.arrays["obs"][:, 0].sum(axis=(1, 2)) for s in shards])
+    assert set(np.unique(on_board).astype(int)) == {81, 169, 361}  # the mask plane's area
+    assert [s.meta["weights_version"] for s in shards] == [0] * len(shards)
