@@ -122,7 +122,8 @@ class SelfPlaySection:
     fits generation g, so a shard's weights are at most one version behind the learner;
     the learner's samples per new position are capped by
     `learner.max_samples_per_position` (`distill.flywheel.decoupled`). Needs ``actors``
-    >= 1; false = self-play and learning alternate."""
+    >= 1, or Ray units (``distill train --ray``); false = self-play and learning
+    alternate."""
     actor: Literal["search", "policy"] = "search"
     """Who picks self-play's moves. ``search``: the full search (and playout caps) above.
     ``policy``: no search; every move is sampled from the network's policy at
@@ -159,11 +160,6 @@ class SelfPlaySection:
             raise ValueError("max_moves must be >= 1 or null")
         if self.actors < 0:
             raise ValueError(f"actors must be >= 0, got {self.actors}")
-        if self.decoupled and self.actors < 1:
-            raise ValueError(
-                "decoupled: true needs actor processes to keep playing while the learner "
-                f"trains: set actors >= 1 (got {self.actors})"
-            )
 
 
 @dataclass(frozen=True)

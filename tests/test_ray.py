@@ -21,11 +21,13 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from conftest import SMOKE, TINY, one_error, sets
 
 from distill.cli import main
 from distill.flywheel.loop import train
 from distill.flywheel.run_dir import RunDir
+from distill.learn import read_checkpoint
 from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
 from distill.replay import read_shard
@@ -76,6 +78,55 @@ def test_a_killed_unit_is_restarted_and_the_run_matches_an_in_process_run(
         assert (ray_dir.replay / name).read_bytes() == (local.replay / name).read_bytes()
     last = state.checkpoints[-1]
     assert (ray_dir.checkpoints / last).read_bytes() == (local.checkpoints / last).read_bytes()
+
+
+#: Decoupled on 2 Ray units: 3 generations of 4 rounds of 2 games.
+DECOUPLED = [
+    *TINY,
+    "selfplay.games_per_generation=8",
+    "selfplay.concurrent_games=2",
+    "selfplay.ray_actors=2",
+    "selfplay.decoupled=true",
+    "budget.generations=3",
+    "arena.min_games=2",
+]
+
+
+@needs_ray
+def test_decoupled_on_ray_units_matches_actor_processes_after_a_unit_dies(
+    tmp_path, one_torch_thread
+):
+    """``selfplay.decoupled`` through `RayActorPool`: round 0 of data generation 1 (played
+    while the learner fits generation 0) loses its unit once; the run ends with the
+    shards and weights of the same schedule on actor processes, byte for byte, each
+    shard recording the version the schedule names."""
+    marker = tmp_path / "killed"
+    env = {**os.environ, KILL_HOOK_ENV: f"1:0:{marker}"}
+    command = [sys.executable, "-m", "distill.cli", "train", str(SMOKE), *sets(DECOUPLED)]
+    command += ["--run-dir", str(tmp_path / "ray"), "--ray", "auto", "--ray-object-store-mb", "128"]
+    log = tmp_path / "train.log"
+    with log.open("w") as out:  # a file, not a pipe: Ray's daemons may hold a pipe open
+        code = subprocess.run(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=1800
+        ).returncode
+    text = log.read_text()
+    assert code == 0, text
+    assert marker.is_file() and "round 0 of generation 1 died; the round is played again" in text
+    ray_dir = RunDir.open(tmp_path / "ray")
+    state = ray_dir.read_state()
+    assert state.finished and state.games == 24 and len(state.shards) == 12
+    versions = [read_shard(ray_dir.replay / n).meta["weights_version"] for n in state.shards]
+    assert versions == [0] * 8 + [1] * 4  # data generation d: version max(d - 1, 0)
+
+    actors = [*DECOUPLED, "selfplay.actors=2", "selfplay.inference=local"]
+    local = RunDir.create(tmp_path / "actors", recipe_to_yaml(load_recipe(SMOKE, actors)))
+    assert train(local, Progress(io.StringIO())).shards == state.shards
+    for name in state.shards:
+        assert (ray_dir.replay / name).read_bytes() == (local.replay / name).read_bytes()
+    last = state.checkpoints[-1]
+    ours = read_checkpoint(ray_dir.checkpoints / last)["net"]
+    theirs = read_checkpoint(local.checkpoints / last)["net"]
+    assert all(torch.equal(ours[k], v) for k, v in theirs.items())
 
 
 def test_without_ray_installed_one_line_and_nothing_written(tmp_path, capsys, monkeypatch):

@@ -115,7 +115,7 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
                 meta = {**shard_meta(domain), "weights_version": evaluator.version}
                 write_shard(Path(shard_path), arrays, meta)
             evaluated = worker.evaluator.positions - before
-            results.put(("done", spec.actor_id, _stats(batch, evaluated, evaluator.version)))
+            results.put(("done", spec.actor_id, round_stats(batch, evaluated, evaluator.version)))
         except Exception:
             results.put(("error", spec.actor_id, traceback.format_exc()))
     slot.close()
@@ -148,11 +148,12 @@ class LocalEvaluator:
         return self.evaluator(obs, mask)  # type: ignore[no-any-return]
 
 
-def _stats(batch: Any, evaluated: int, version: int) -> dict[str, Any]:
+def round_stats(batch: Any, evaluated: int | None, version: int) -> dict[str, Any]:
     """The small summary of a round that travels back to the driver.
 
     ``eval_seconds`` is the time the actor waited for the server (its evaluator calls);
-    ``wall_seconds - eval_seconds`` is the actor's own host time.
+    ``wall_seconds - eval_seconds`` is the actor's own host time; ``evaluated`` the
+    positions it sent to the network (None where not counted: Ray units).
     """
     return {
         "games": batch.num_games,
@@ -169,4 +170,4 @@ def _stats(batch: Any, evaluated: int, version: int) -> dict[str, Any]:
     }
 
 
-__all__ = ["ActorSpec", "LocalEvaluator", "RemoteEvaluator", "actor_main"]
+__all__ = ["ActorSpec", "LocalEvaluator", "RemoteEvaluator", "actor_main", "round_stats"]

@@ -24,7 +24,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from distill.errors import ConfigError, DistillError
+from distill.errors import DistillError
 
 if TYPE_CHECKING:
     from distill.flywheel.run_dir import RunDir, RunState
@@ -126,14 +126,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _connect_ray(args: argparse.Namespace, recipe: Recipe) -> Any:
     """The connected `ray` module for --ray, else None. Before anything is written: Ray
-    missing, an address where nothing answers, too few CPUs, or a decoupled recipe (it
-    runs on actor processes) is one error line."""
+    missing, an address where nothing answers or too few CPUs is one error line; so is a
+    decoupled recipe with neither actor processes nor --ray."""
+    from distill.flywheel.decoupled import check_decoupled
+
+    check_decoupled(recipe, on_ray=args.ray is not None)
     if args.ray is None:
         return None
-    if recipe.selfplay.decoupled:
-        from distill.flywheel.loop import DECOUPLED_RAY
-
-        raise ConfigError(DECOUPLED_RAY)
     from distill.scale.ray_selfplay import RayOptions, connect
 
     return connect(RayOptions(args.ray, args.ray_object_store_mb, recipe.selfplay.ray_actors))

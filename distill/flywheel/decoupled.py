@@ -47,7 +47,7 @@ from typing import Any
 import torch
 
 from distill.domain import Domain
-from distill.errors import DistillError
+from distill.errors import ConfigError, DistillError
 from distill.fileio import atomic_write
 from distill.flywheel.generation import GAME_ID_STRIDE, SELFPLAY, Learner, learn
 from distill.flywheel.rounds import RoundSummary, sample_lines
@@ -56,6 +56,17 @@ from distill.learn import load_checkpoint
 from distill.metrics import SelfPlayMetrics
 from distill.recipe import Recipe, derive
 from distill.replay import read_shard, shard_name
+
+
+def check_decoupled(recipe: Recipe, *, on_ray: bool) -> None:
+    """ConfigError unless a ``selfplay.decoupled`` recipe has someone to keep playing while
+    the learner trains: actor processes (``selfplay.actors``) or Ray units (`on_ray`)."""
+    if recipe.selfplay.decoupled and not on_ray and recipe.selfplay.actors < 1:
+        raise ConfigError(
+            "recipe field selfplay.decoupled: true needs actor processes to keep playing "
+            "while the learner trains: set selfplay.actors >= 1 or train with --ray "
+            f"(got selfplay.actors={recipe.selfplay.actors})"
+        )
 
 
 def played_with(data_generation: int) -> int:
@@ -226,4 +237,4 @@ def _weights_of(
     return weights
 
 
-__all__ = ["DecoupledRounds", "capped_steps", "played_with"]
+__all__ = ["DecoupledRounds", "capped_steps", "check_decoupled", "played_with"]

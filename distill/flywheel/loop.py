@@ -33,7 +33,7 @@ from distill.arena.gamelog import GameLog
 from distill.config import from_dict
 from distill.devices import check_machine
 from distill.errors import ConfigError
-from distill.flywheel.decoupled import DecoupledRounds
+from distill.flywheel.decoupled import DecoupledRounds, check_decoupled
 from distill.flywheel.generation import (
     Learner,
     add_stats,
@@ -63,12 +63,6 @@ if TYPE_CHECKING:
     from distill.scale.ray_selfplay import RaySelfPlay
 
 
-DECOUPLED_RAY = (
-    "recipe field selfplay.decoupled: true runs on actor processes (selfplay.actors), "
-    "not on Ray units: drop --ray or set selfplay.decoupled: false"
-)
-
-
 def load_run_recipe(run: RunDir) -> Recipe:
     """The resolved recipe saved in the run directory."""
     import yaml
@@ -88,8 +82,7 @@ def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> 
     """
     recipe = load_run_recipe(run)
     placement = check_machine(recipe)  # before anything in the run changes
-    if units is not None and recipe.selfplay.decoupled:
-        raise ConfigError(DECOUPLED_RAY)
+    check_decoupled(recipe, on_ray=units is not None)
     state = run.read_state()
     removed = run.discard_unrecorded(state)
     dropped = GameLog(run.root / "arena").truncate(state.generation)

@@ -197,8 +197,14 @@ def open_selfplay(
 ) -> Iterator[SelfPlayEngine]:
     """The self-play engine of `recipe` (module docstring); a pool is closed on exit.
     units: Ray self-play units (`distill.scale.ray_selfplay.RaySelfPlay`) or None."""
-    if units is not None:  # selfplay.decoupled was refused with Ray units (loop.train)
-        yield RayRounds(recipe, domain, units, note)
+    if units is not None:
+        if recipe.selfplay.decoupled:
+            from distill.flywheel.decoupled import DecoupledRounds
+            from distill.scale.ray_selfplay import RayActorPool
+
+            yield DecoupledRounds(recipe, domain, RayActorPool(units, domain, note))
+        else:
+            yield RayRounds(recipe, domain, units, note)
         return
     actors = recipe.selfplay.actors
     if not actors:

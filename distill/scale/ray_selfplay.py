@@ -25,6 +25,12 @@ Fault tolerance: units are created with ``max_restarts``. A unit that dies mid-r
 generation, round), so the redone round is the very round that was lost: the games in
 flight are played again, and none is counted twice because only the driver counts.
 
+Decoupled mode (``selfplay.decoupled``) drives the units through `RayActorPool`, the
+interface of `distill.actors.ActorPool` that `distill.flywheel.decoupled.DecoupledRounds`
+queues rounds on: each queued round carries the weights reference and version current
+when it was queued, a unit answers its rounds in order, and the driver writes each
+round's shard (with that version) when it comes back, as `record_round` does otherwise.
+
 ``--ray auto`` starts a private local cluster with the object store capped at
 ``object_store_mb``; ``--ray ADDRESS`` joins a running cluster (``ray start --head``
 prints its address; its cap is ``ray start --object-store-memory``). Ray is an optional
@@ -45,6 +51,8 @@ from distill.errors import DistillError
 
 #: How often one round may be lost to a dying unit before the run gives up.
 ROUND_ATTEMPTS = 4
+#: Seconds `RayActorPool` waits for Ray to restart a unit that died.
+RESTART_WAIT_S = 300.0
 #: Restarts Ray grants each unit (a unit that keeps dying is a bug, not bad luck).
 UNIT_RESTARTS = 4
 #: Test hook: "GEN:ROUND:MARKER" makes the unit that finishes that round kill itself
@@ -298,8 +306,143 @@ class RaySelfPlay:
         self.units = []
 
 
+@dataclass
+class _Queued:
+    """A round queued on a unit: what is needed to write its shard, or to play it again."""
+
+    ref: Any
+    weights: Any
+    version: int
+    generation: int
+    round_: int
+    shard_path: Path | None
+    first_game_id: int
+    attempt: int = 1
+
+
+class RayActorPool:
+    """`RaySelfPlay`'s units behind the pool interface of `distill.actors.ActorPool`
+    (``num_actors``, ``set_weights``, ``submit``, ``next_result``) for the decoupled
+    schedule (`distill.flywheel.decoupled.DecoupledRounds`).
+
+    Unit k plays the rounds submitted to slot k in submission order, and `next_result`
+    answers them in that order, as an actor process does. A round whose unit died is
+    played again on the same slot (Ray restarts the unit behind the handle) with the
+    weights it was queued with, up to `ROUND_ATTEMPTS` times, with a line to `note`; its
+    later rounds on that slot died with it and are redone when their turn comes. The
+    driver writes every shard, with the version the round was played with.
+    """
+
+    def __init__(
+        self, units: RaySelfPlay, domain: Any, note: Callable[[str], None] | None = None
+    ) -> None:
+        from collections import deque
+
+        self.units, self.domain, self.note = units, domain, note
+        self.queues: list[deque[_Queued]] = [deque() for _ in units.units]
+
+    @property
+    def num_actors(self) -> int:
+        return len(self.units.units)
+
+    def set_weights(self, state_dict: dict[str, Any], version: int | None = None) -> int:
+        """Publish `version` (one ``ray.put``); rounds queued from now on play with it."""
+        self.units.set_weights(state_dict, version=int(version or 0))
+        return self.units.version
+
+    def submit(
+        self,
+        actor_id: int,
+        seed_key: list[int],
+        shard_path: Path | None,
+        generation: int,
+        first_game_id: int,
+    ) -> None:
+        """Queue one round on unit `actor_id`. `seed_key` is ``[seed, SELFPLAY, d, r]``
+        (`distill.flywheel.generation.seeded`), the key the unit seeds round r of data
+        generation d with."""
+        d, r = int(seed_key[2]), int(seed_key[3])
+        weights, version = self.units.weights, self.units.version
+        ref = self.units.units[actor_id].play.remote([weights], version, d, r)
+        self.queues[actor_id].append(
+            _Queued(ref, weights, version, generation, r, shard_path, first_game_id)
+        )
+
+    def next_result(self) -> tuple[int, dict[str, Any]]:
+        """(unit, stats) of the next round a unit finishes, its shard written (blocks)."""
+        from ray.exceptions import RayActorError
+
+        ray = self.units.ray
+        while True:
+            heads = {q[0].ref: k for k, q in enumerate(self.queues) if q}
+            if not heads:
+                raise DistillError("Ray self-play: no round is queued")
+            ready, _ = ray.wait(list(heads), num_returns=1)
+            actor_id = heads[ready[0]]
+            head = self.queues[actor_id][0]
+            try:
+                batch = ray.get(head.ref)
+            except RayActorError as exc:
+                self._replay(actor_id, head, exc)
+                continue
+            self.queues[actor_id].popleft()
+            return actor_id, self._write(batch, head)
+
+    def _replay(self, actor_id: int, head: _Queued, exc: Exception) -> None:
+        if head.attempt >= ROUND_ATTEMPTS:
+            raise DistillError(
+                f"Ray self-play: round {head.round_} of generation {head.generation} lost "
+                f"its unit {ROUND_ATTEMPTS} times; last: {str(exc).splitlines()[0]}"
+            ) from None
+        self.units.rounds_redone += 1
+        if self.note is not None:
+            self.note(
+                f"Ray: the unit playing round {head.round_} of generation "
+                f"{head.generation} died; the round is played again"
+            )
+        unit = self.units.units[actor_id]
+        self._await_restart(unit)
+        head.ref = unit.play.remote([head.weights], head.version, head.generation, head.round_)
+        head.attempt += 1
+
+    def _await_restart(self, unit: Any, timeout_s: float = RESTART_WAIT_S) -> None:
+        """Block until Ray has restarted `unit` (it answers ``pid``): a round submitted
+        while the unit restarts fails at once as unavailable, and the slot must keep
+        its rounds in order, so the round waits for its own unit rather than moving."""
+        import time
+
+        from ray.exceptions import GetTimeoutError, RayActorError
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self.units.ray.get(unit.pid.remote(), timeout=10)
+                return
+            except (RayActorError, GetTimeoutError) as exc:
+                if time.monotonic() > deadline:
+                    raise DistillError(
+                        f"Ray self-play: a unit did not come back within {timeout_s:.0f} s "
+                        f"of dying; last: {str(exc).splitlines()[0]}"
+                    ) from None
+                time.sleep(0.5)
+
+    def _write(self, batch: Any, queued: _Queued) -> dict[str, Any]:
+        from distill.actors.actor import round_stats
+        from distill.replay import shard_meta, write_shard
+
+        if queued.shard_path is not None:
+            arrays = batch.shard_arrays(queued.generation, queued.first_game_id)
+            meta = {**shard_meta(self.domain), "weights_version": queued.version}
+            write_shard(queued.shard_path, arrays, meta)
+        return round_stats(batch, None, queued.version)  # a unit does not count evaluations
+
+    def close(self) -> None:
+        """Nothing of its own: the units belong to the `RaySelfPlay` (closed by its owner)."""
+
+
 __all__ = [
     "KILL_HOOK_ENV",
+    "RayActorPool",
     "RayOptions",
     "RaySelfPlay",
     "SelfPlayUnit",
