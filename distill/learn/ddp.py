@@ -26,6 +26,7 @@ kept are rank 0's. Parameters are identical on every rank either way.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import multiprocessing
 import os
@@ -149,8 +150,10 @@ def _run_ranks(
 WEIGHT_TOLERANCE = 1e-5
 """Largest |difference| between two ranks' parameters, relative to the parameter's
 largest magnitude (plus 1), that still counts as the same weights. Identical gradients
-after the all-reduce give identical weights up to float summation order, which a loaded
-CPU can change between ranks (measured: ranks whose sha256 digests differed)."""
+after the all-reduce give identical weights; the margin is for backends whose reductions
+may differ in float order between ranks. (Ranks that differed under load on a CPU were
+ranks racing on shared tensors, fixed by `_own_tensors`; they now agree bit for bit, as
+tests/test_ddp.py checks.)"""
 
 
 def _check_agreement(results: list[dict[str, Any]]) -> None:
@@ -174,6 +177,20 @@ def _read_rank(out: Path, rank: int) -> dict[str, Any]:
     if not path.is_file():
         raise DistillError(f"DDP: rank {rank} exited without its result")
     return torch.load(path, map_location="cpu", weights_only=True)  # type: ignore[no-any-return]
+
+
+def _own_tensors(module: DistillModule) -> None:
+    """Give this rank private copies of the net and the optimizer state.
+
+    Spawning pickles `module` with torch's multiprocessing reductions, which move every
+    tensor into shared memory: without the copies all ranks would step the same
+    parameters and the same AdamW moments and step counts in place (measured: each update
+    applied once per rank, the step count advancing by the number of ranks, and ranks
+    that raced each other disagreeing under load).
+    """
+    module.net = copy.deepcopy(module.net)
+    if module.optimizer_state is not None:
+        module.optimizer_state = copy.deepcopy(module.optimizer_state)
 
 
 def _rank_main(
@@ -201,6 +218,7 @@ def _rank_main(
         LOCAL_RANK=str(rank),
     )
     torch.set_num_threads(threads)
+    _own_tensors(module)
     datamodule.rng = np.random.default_rng([seed, rank])
     datamodule.batch_size //= world
     cuda = fit_kwargs["accelerator"] in ("auto", "gpu", "cuda") and torch.cuda.is_available()
