@@ -157,3 +157,22 @@ def test_gumbel_timed_search_uses_one_search_of_the_simulation_cap() -> None:
     player = SearchPlayer(go, uniform_evaluator, config, 8)
     result = player.search_timed([Position(go)], np.random.default_rng(0), math.inf, simulations=40)
     assert int(result.visit_counts.sum()) == 40
+
+
+def test_the_engine_warms_a_timed_player_up_when_it_builds_it() -> None:
+    """The first-call costs land when the player is built (at start-up, or after a
+    `boardsize`), not in the first timed genmove; the engine's rng is left alone, so the
+    session's moves do not depend on the warm-up."""
+    config = SearchConfig(algorithm="gumbel", gumbel_num_considered=4)
+    built: list[SearchPlayer] = []
+
+    def factory(domain: distill.Domain) -> SearchPlayer:
+        built.append(SearchPlayer(domain, uniform_evaluator, config, 8))
+        return built[-1]
+
+    engine = GtpEngine(factory, size=5, seed=3)  # type: ignore[arg-type]
+    before = engine.rng.bit_generator.state
+    assert engine.player is built[0] and built[0]._rate is not None  # measured already
+    assert engine.rng.bit_generator.state == before
+    serve(engine, io.StringIO("boardsize 7\ngenmove b\n"), io.StringIO())
+    assert len(built) == 2 and built[1]._rate is not None

@@ -168,7 +168,11 @@ class GtpEngine:
         assert rules is not None
         key = (rules.size, rules.komi)
         if key not in self._players:
-            self._players[key] = self.player_factory(self.domain)
+            player = self.player_factory(self.domain)
+            warm_up = getattr(player, "warm_up", None)
+            if callable(warm_up):  # now, not in the first timed genmove
+                warm_up(Position(self.domain))
+            self._players[key] = player
         return self._players[key]
 
     def close(self) -> None:
