@@ -39,13 +39,13 @@ needs_ray = pytest.mark.skipif(
 OVERRIDES = [*TINY, "selfplay.ray_actors=2", "arena.min_games=2"]
 
 
-@pytest.fixture(scope="module")
-def ray_run(tmp_path_factory):
-    """The smoke recipe trained through the CLI with --ray auto, one unit killed once."""
-    root = tmp_path_factory.mktemp("ray")
+def train_on_ray_killing_once(root, overrides):
+    """`distill train --ray auto` of the smoke recipe with `overrides` into root/run, the
+    unit that plays round 0 of generation 1 killed once (after playing it, before
+    returning it); returns (marker file, the run's output). The run must succeed."""
     marker = root / "killed"
     env = {**os.environ, KILL_HOOK_ENV: f"1:0:{marker}"}
-    command = [sys.executable, "-m", "distill.cli", "train", str(SMOKE), *sets(OVERRIDES)]
+    command = [sys.executable, "-m", "distill.cli", "train", str(SMOKE), *sets(overrides)]
     command += ["--run-dir", str(root / "run"), "--ray", "auto", "--ray-object-store-mb", "128"]
     log = root / "train.log"
     with log.open("w") as out:  # a file, not a pipe: Ray's daemons may hold a pipe open
@@ -54,7 +54,15 @@ def ray_run(tmp_path_factory):
             command, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=1800
         ).returncode
     assert code == 0, log.read_text()
-    return root, marker, log.read_text()
+    return marker, log.read_text()
+
+
+@pytest.fixture(scope="module")
+def ray_run(tmp_path_factory):
+    """The smoke recipe trained through the CLI with --ray auto, one unit killed once."""
+    root = tmp_path_factory.mktemp("ray")
+    marker, text = train_on_ray_killing_once(root, OVERRIDES)
+    return root, marker, text
 
 
 @needs_ray
@@ -100,19 +108,9 @@ def test_decoupled_on_ray_units_matches_actor_processes_after_a_unit_dies(
     while the learner fits generation 0) loses its unit once; the run ends with the
     shards and weights of the same schedule on actor processes, byte for byte, each
     shard recording the version the schedule names."""
-    marker = tmp_path / "killed"
-    env = {**os.environ, KILL_HOOK_ENV: f"1:0:{marker}"}
-    command = [sys.executable, "-m", "distill.cli", "train", str(SMOKE), *sets(DECOUPLED)]
-    command += ["--run-dir", str(tmp_path / "ray"), "--ray", "auto", "--ray-object-store-mb", "128"]
-    log = tmp_path / "train.log"
-    with log.open("w") as out:  # a file, not a pipe: Ray's daemons may hold a pipe open
-        code = subprocess.run(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=1800
-        ).returncode
-    text = log.read_text()
-    assert code == 0, text
+    marker, text = train_on_ray_killing_once(tmp_path, DECOUPLED)
     assert marker.is_file() and "round 0 of generation 1 died; the round is played again" in text
-    ray_dir = RunDir.open(tmp_path / "ray")
+    ray_dir = RunDir.open(tmp_path / "run")
     state = ray_dir.read_state()
     assert state.finished and state.games == 24 and len(state.shards) == 12
     versions = [read_shard(ray_dir.replay / n).meta["weights_version"] for n in state.shards]
