@@ -238,11 +238,9 @@ class SelfPlayWorker:
         store = domain.new_store(g_count + 1)
         domain.reset(store, [spare])
         reset_games(domain, store, g_count, rng)
-        opening = (
-            rng.integers(0, cfg.random_opening_plies + 1, size=g_count)
-            if (cfg.random_opening_plies > 0)
-            else None
-        )  # per game: plies played uniformly at random
+        opening = None  # per game: the opening plies played uniformly at random
+        if cfg.random_opening_plies > 0:
+            opening = rng.integers(0, cfg.random_opening_plies + 1, size=g_count)
         row_game = np.arange(g_count, dtype=np.int64)  # searcher row -> game, -1 = idle
         searcher = self._searcher(g_count)
         games = _GameTracker(domain, g_count, rng.random(g_count) < cfg.no_resign_fraction)
