@@ -18,7 +18,7 @@ import signal
 import pytest
 import torch
 from conftest import SMOKE, TINY, one_error, sets
-from killing import digest, run_until_killed
+from killing import digest, run_until_killed, uninterrupted_run
 
 from distill.cli import main
 from distill.errors import ConfigError
@@ -121,9 +121,7 @@ def test_a_decoupled_run_records_versions_staleness_and_keeps_the_cap(tmp_path):
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    recipe = load_recipe(SMOKE, DECOUPLED)
-    run = RunDir.create(tmp_path_factory.mktemp("ref") / "run", recipe_to_yaml(recipe))
-    return run, train(run, quiet())
+    return uninterrupted_run(tmp_path_factory.mktemp("ref"), SMOKE, DECOUPLED)
 
 
 def test_kill_9_mid_arena_and_mid_fit_then_resume_equals_the_uninterrupted_run(

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from killing import digest, run_until_killed
+from killing import digest, run_until_killed, uninterrupted_run
 
 from distill.arena.gamelog import GameLog
 from distill.flywheel.loop import train
 from distill.flywheel.run_dir import RunDir
 from distill.learn import read_checkpoint
 from distill.progress import Progress
-from distill.recipe import load_recipe, recipe_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "recipes" / "tictactoe-smoke.yaml"
@@ -71,10 +70,7 @@ LEFT_BEHIND = [
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    run = RunDir.create(
-        tmp_path_factory.mktemp("ref") / "run", recipe_to_yaml(load_recipe(SMOKE, OVERRIDES))
-    )
-    return run, train(run, Progress(io.StringIO(), quiet=True))
+    return uninterrupted_run(tmp_path_factory.mktemp("ref"), SMOKE, OVERRIDES)
 
 
 def test_kill_9_at_each_step_then_resume_equals_an_uninterrupted_run(tmp_path, reference):

@@ -19,7 +19,7 @@ import signal
 import pytest
 import torch
 from conftest import SMOKE, TINY, one_error, sets
-from killing import digest, run_until_killed
+from killing import digest, run_until_killed, uninterrupted_run
 
 import distill.devices
 from distill.cli import main
@@ -89,9 +89,7 @@ def test_resume_on_a_machine_without_the_gpu_changes_nothing(tmp_path, capsys, m
 @pytest.fixture(scope="module")
 def in_process(tmp_path_factory):
     """The same run with self-play in the training process: the reference."""
-    recipe = load_recipe(SMOKE, ROUNDS)
-    run = RunDir.create(tmp_path_factory.mktemp("ref") / "run", recipe_to_yaml(recipe))
-    return run, train(run, quiet())
+    return uninterrupted_run(tmp_path_factory.mktemp("ref"), SMOKE, ROUNDS)
 
 
 def test_kill_9_while_actors_play_then_resume_loses_only_games_in_flight(
