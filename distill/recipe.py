@@ -160,6 +160,14 @@ class SelfPlaySection:
             raise ValueError("max_moves must be >= 1 or null")
         if self.actors < 0:
             raise ValueError(f"actors must be >= 0, got {self.actors}")
+        rounds = math.ceil(self.games_per_generation / self.concurrent_games)
+        if self.actors > rounds:
+            raise ValueError(
+                f"actors ({self.actors}) must be at most the rounds of a generation "
+                f"(games_per_generation {self.games_per_generation} / concurrent_games "
+                f"{self.concurrent_games} = {rounds}): an actor plays whole rounds, so the "
+                "others would idle; lower concurrent_games or actors"
+            )
 
 
 @dataclass(frozen=True)

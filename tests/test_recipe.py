@@ -45,6 +45,10 @@ def test_shipped_recipes_exist():
         (["arena.references=random"], "arena.references: expected a list"),
         (["selfplay.full_search_fraction=0"], "selfplay: full_search_fraction must be in (0, 1]"),
         (["replay.augment=yes please"], "replay.augment: expected true or false"),
+        (
+            ["selfplay.actors=2", "selfplay.games_per_generation=8", "selfplay.concurrent_games=8"],
+            "selfplay: actors (2) must be at most the rounds of a generation",
+        ),
         (["budget=3"], "budget: expected a mapping"),
         (["nonsense"], "expected KEY=VALUE"),
     ],

@@ -136,7 +136,8 @@ def test_actors_play_every_board_size_of_a_multi_size_recipe(tmp_path):
     import numpy as np
 
     go19 = SMOKE.parent / "go19-smoke.yaml"
-    overrides = ["selfplay.actors=2", "selfplay.inference=local", "budget.generations=1"]
+    two_rounds = ["selfplay.concurrent_games=3", "selfplay.actors=2", "selfplay.inference=local"]
+    overrides = [*two_rounds, "budget.generations=1"]
     run = RunDir.create(tmp_path / "run", recipe_to_yaml(load_recipe(go19, overrides)))
     state = train(run, quiet())
     assert state.finished and state.games == 6
