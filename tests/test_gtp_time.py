@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 
 import numpy as np
 import pytest
@@ -157,6 +158,30 @@ def test_gumbel_timed_search_uses_one_search_of_the_simulation_cap() -> None:
     player = SearchPlayer(go, uniform_evaluator, config, 8)
     result = player.search_timed([Position(go)], np.random.default_rng(0), math.inf, simulations=40)
     assert int(result.visit_counts.sum()) == 40
+
+
+def test_gumbel_timed_search_stops_at_its_deadline_when_the_planned_budget_overruns() -> None:
+    """Gumbel plans (measured rate x seconds) simulations; when the machine slows down after
+    the rate was measured, the search ends at the deadline instead of running them all."""
+    go = distill.make("go", size=5)
+
+    def slow(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        time.sleep(0.002)  # every step takes at least 2 ms
+        return np.zeros(mask.shape, np.float32), np.zeros(len(mask), np.float32)
+
+    config = SearchConfig(algorithm="gumbel", gumbel_num_considered=4)
+    player = SearchPlayer(go, slow, config, 8)
+    player._rate = 1e9  # as if measured on a far faster machine: plans the whole tree
+    rng = np.random.default_rng(0)
+    result = player.search_timed([Position(go)], rng, 0.02)
+    searcher = player.last_searcher
+    assert searcher is not None and 1 <= searcher.last_simulations <= 10
+    assert int(result.visit_counts.sum()) == searcher.last_simulations
+    assert result.visit_counts[0, result.action[0]] == result.visit_counts[0].max()
+    assert player._rate < 1e9  # re-measured from the simulations that ran
+    player._rate = 1e9
+    player.search_timed([Position(go)], rng, math.inf, stop=lambda: True)
+    assert searcher.last_simulations == 1  # an untimed search honours stop() as well
 
 
 def test_the_engine_warms_a_timed_player_up_when_it_builds_it() -> None:

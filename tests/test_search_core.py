@@ -368,3 +368,38 @@ def test_evaluator_output_shapes_are_checked() -> None:
         searcher.run(store, [0], np.random.default_rng(0))
     with pytest.raises(DistillError, match="evaluate_states"):
         RolloutEvaluator(domain)(np.zeros((1, 2, 3, 3), np.float32), np.ones((1, 9), bool))
+
+
+def test_stop_ends_a_search_between_steps_with_what_it_has() -> None:
+    """`Searcher.run(stop=...)`, the Python loop: asked after every step; a PUCT search
+    stopped after k steps is the k-step search, and a stopped Gumbel search plays a
+    considered action among the most visited."""
+    domain = distill.make("connect4")
+    store = position(domain, [3, 3])
+    for algorithm in ("puct", "gumbel"):
+        config = SearchConfig(algorithm=algorithm, num_simulations=64, leaves_per_step=2)  # type: ignore[arg-type]
+        asked: list[int] = []
+
+        def stop(asked: list[int] = asked) -> bool:
+            asked.append(1)
+            return len(asked) == 5
+
+        searcher = Searcher(domain, HashEvaluator(7), batch_size=1, config=config, jit=False)
+        result = searcher.run(store, [0], np.random.default_rng(1), add_noise=False, stop=stop)
+        assert len(asked) == 5 and searcher.last_simulations == 10
+        assert int(result.visit_counts.sum()) == 10
+        visits = result.visit_counts[0]
+        if algorithm == "puct":
+            short = Searcher(domain, HashEvaluator(7), batch_size=1, config=config, jit=False)
+            alone = short.run(
+                store, [0], np.random.default_rng(1), num_simulations=10, add_noise=False
+            )
+            np.testing.assert_array_equal(alone.visit_counts, result.visit_counts)
+            np.testing.assert_array_equal(alone.q_values, result.q_values)
+        else:
+            considered = searcher.tree.root_considered[0]
+            assert considered[result.action[0]]
+            assert visits[result.action[0]] == visits[considered].max()
+        never = Searcher(domain, HashEvaluator(7), batch_size=1, config=config, jit=False)
+        never.run(store, [0], np.random.default_rng(1), stop=lambda: False)
+        assert never.last_simulations == 64

@@ -295,10 +295,11 @@ class SearchPlayer(_Stateless):
         result so far about every `interval` seconds (analysis output). Gumbel's
         sequential halving needs its budget up front, so without `on_update` Gumbel runs
         one search of (measured rate x seconds) simulations instead (the first call
-        measures the rate on a short search).
+        measures the rate on a short search), cut short at the deadline or by `stop()`
+        should the machine slow down meanwhile.
         """
         if self.config.algorithm == "gumbel" and on_update is None:
-            return self._gumbel_timed(positions, rng, seconds, simulations)
+            return self._gumbel_timed(positions, rng, seconds, simulations, stop)
         searcher = self.timed_searcher(len(positions))
         store, idx = stack_positions(self.domain, positions)
         start = time.perf_counter()
@@ -330,15 +331,22 @@ class SearchPlayer(_Stateless):
         rng: np.random.Generator,
         seconds: float,
         simulations: int | None,
+        stop: Callable[[], bool] | None = None,
     ) -> SearchResult:
         searcher = self.timed_searcher(len(positions))
         limit = min(simulations or searcher.num_nodes - 1, searcher.num_nodes - 1)
-        if math.isfinite(seconds):
-            if self._rate is None:  # measure on a short search (its result is not used)
-                self._measure(positions, rng, min(self.simulations, FIRST_CHUNK))
-            assert self._rate is not None
-            limit = min(limit, max(1, int(self._rate * seconds)))
-        return self._measure(positions, rng, limit, searcher)
+        if not math.isfinite(seconds):
+            return self._measure(positions, rng, limit, searcher, stop)
+        if self._rate is None:  # measure on a short search (its result is not used)
+            self._measure(positions, rng, min(self.simulations, FIRST_CHUNK))
+        assert self._rate is not None
+        limit = min(limit, max(1, int(self._rate * seconds)))
+        deadline = time.perf_counter() + seconds
+
+        def due() -> bool:
+            return time.perf_counter() >= deadline or (stop is not None and stop())
+
+        return self._measure(positions, rng, limit, searcher, due)
 
     def warm_up(self, position: Position) -> None:
         """Search `position` twice briefly (results unused, a private rng) so that the
@@ -355,14 +363,17 @@ class SearchPlayer(_Stateless):
         rng: np.random.Generator,
         sims: int,
         searcher: Searcher | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        """One fresh search of `sims` simulations; updates the measured rate."""
+        """One fresh search of `sims` simulations, ended early when `stop()` says so (a
+        deadline: the planned budget overran because the machine slowed down); updates
+        the measured rate from the simulations actually run."""
         searcher = searcher or self.timed_searcher(len(positions))
         searcher.reset(None)
         store, idx = stack_positions(self.domain, positions)
         start = time.perf_counter()
-        result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=False)
-        self._rate = sims / max(time.perf_counter() - start, 1e-6)
+        result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=False, stop=stop)
+        self._rate = searcher.last_simulations / max(time.perf_counter() - start, 1e-6)
         return result
 
     def analyze(

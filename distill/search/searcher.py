@@ -14,6 +14,7 @@ build the same trees.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -78,6 +79,8 @@ class Searcher:
         self.states = domain.new_store(self.batch_size * self.num_nodes)  # [B * N, ...]
         self._reusable = np.zeros(self.batch_size, np.bool_)
         self._tables: dict[int, np.ndarray] = {}
+        self.last_simulations = 0
+        """Simulations the last `run` made (fewer than asked when its `stop` said so)."""
         self.params = Params(
             gumbel=config.algorithm == "gumbel",
             c_base=float(config.c_base),
@@ -123,6 +126,7 @@ class Searcher:
         num_simulations: int | None = None,
         add_noise: bool = True,
         temperature: float | np.ndarray = 0.0,
+        stop: Callable[[], bool] | None = None,
     ) -> SearchResult:
         """Search from store[idx[b]] for each game b (idx: int64[B]); consumes `rng`.
 
@@ -133,6 +137,11 @@ class Searcher:
         (`distill.search.root.choose_by_visits`; 0 = the most visited action). Gumbel plays
         its sequential-halving winner whatever the temperature (the Gumbel draw is the
         sample; without noise it is the best considered action).
+        stop: asked after each search step (`leaves_per_step` simulations); True ends the
+        search there, with what it has (a time limit). Gumbel then plays the best of the
+        considered actions with the most visits, which sequential halving visits in
+        score order. `last_simulations` says how many ran. Not asked when the whole loop
+        runs in numba (`uses_jit`): such a search always runs to the end.
         """
         sims = self._check_run(store, idx, rng, num_simulations)
         temperatures = self._check_temperature(temperature)
@@ -158,8 +167,9 @@ class Searcher:
                 num_rollouts,
                 run_seed,
             )
+            self.last_simulations = sims
         else:
-            self._simulate(params, sims, schedules, run_seed)
+            self.last_simulations = self._simulate(params, sims, schedules, run_seed, stop)
         self._reusable[:] = True
         return self._result(params, rng, temperatures)
 
@@ -271,9 +281,15 @@ class Searcher:
         return np.ascontiguousarray(gumbel_schedules(self.tree, self._tables[sims]))
 
     def _simulate(
-        self, params: Params, sims: int, schedules: np.ndarray, run_seed: np.uint64
-    ) -> None:
-        """The Python-orchestrated simulation loop (any domain, any evaluator)."""
+        self,
+        params: Params,
+        sims: int,
+        schedules: np.ndarray,
+        run_seed: np.uint64,
+        stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """The Python-orchestrated simulation loop (any domain, any evaluator); the
+        simulations run (fewer than `sims` when `stop()` said so)."""
         batch, width, num_actions = (
             self.batch_size,
             self.config.leaves_per_step,
@@ -297,6 +313,9 @@ class Searcher:
                 self._evaluate_new_leaves(rows, cols, leaf_node[rows, cols], leaves, run_seed)
             expand_and_backup(self.tree, leaf_node, leaf_kind, *leaves)
             done += count
+            if stop is not None and done < sims and stop():
+                break
+        return done
 
     def _evaluate_new_leaves(
         self,
