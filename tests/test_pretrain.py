@@ -1,12 +1,14 @@
 """Guards `distill pretrain`: SGF games become replay positions with the right targets
 (move played, result, final Tromp-Taylor ownership and score only for games that ended
 by two passes), training on them moves the net toward the moves played, the run it
-writes resumes into self-play from the pretrained checkpoint, and bad input (handicap,
+writes resumes into self-play from the pretrained checkpoint, `--holdout` games are kept
+out of training and scored every epoch, and bad input (handicap,
 other rules, size or komi, a corrupt file) is one line naming the file, exit 2, nothing
 written."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -22,7 +24,14 @@ from distill.learn import build_net_from_checkpoint
 from distill.nets import build_net
 from distill.recipe import load_recipe
 from distill.replay import read_shard
-from distill.warmstart.pretrain import SgfGame, game_arrays
+from distill.warmstart.pretrain import (
+    SgfGame,
+    game_arrays,
+    heldout_arrays,
+    heldout_metrics,
+    read_collection,
+    split_holdout,
+)
 
 SMOKE = Path(__file__).resolve().parents[1] / "recipes" / "go9-smoke.yaml"
 PASS = 81
@@ -151,3 +160,38 @@ def test_missing_directory_and_existing_run_are_refused(tmp_path, capsys) -> Non
     assert main(["pretrain", str(SMOKE), "--sgf", str(sgf_dir), "--out", str(run)]) == 2
     assert "not empty" in capsys.readouterr().err
     assert (run / "keep").read_text() == "x"
+
+
+def test_holdout_games_are_kept_out_of_training_and_scored_every_epoch(tmp_path, capsys) -> None:
+    sgf_dir, run = tmp_path / "sgf", tmp_path / "run"
+    write_games(sgf_dir, 10)
+    overrides = ["learner.lr=0.02", "learner.batch_size=32", "learner.warmup_steps=0"]
+    args = ["pretrain", str(SMOKE), "--sgf", str(sgf_dir), "--out", str(run), "--epochs", "3"]
+    args += ["--holdout", "3", *(x for o in overrides for x in ("--set", o))]
+    assert main(args) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "pretrained on 7 games" in out and "held out 3 games" in out
+    shards = sorted((run / "pretrain").iterdir())
+    assert sum(read_shard(s).arrays["game_id"].shape[0] for s in shards) == 7
+    rows = list(csv.DictReader((run / "pretrain.csv").open()))
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+    # The scores are the net's on the held-out games: recomputed from the checkpoint.
+    domain = distill.make("go", **load_recipe(SMOKE).domain.kwargs)
+    games = read_collection(sgf_dir, domain)
+    train_games, held = split_holdout(games, 3, load_recipe(SMOKE).seed)
+    assert len(held) == 3 and not {g.path for g in held} & {g.path for g in train_games}
+    net = build_net_from_checkpoint(run / "checkpoints" / "gen-00000.ckpt")
+    scores = heldout_metrics(net, heldout_arrays(domain, held))
+    assert float(rows[-1]["heldout/policy_ce"]) == pytest.approx(scores["policy_ce"], rel=1e-4)
+    assert float(rows[-1]["heldout/value_mse"]) == pytest.approx(scores["value_mse"], rel=1e-4)
+    assert 0.0 <= scores["policy_top1"] <= 1.0 and scores["policy_ce"] > 0
+
+
+def test_a_holdout_that_leaves_nothing_to_train_on_is_refused(tmp_path, capsys) -> None:
+    sgf_dir, run = tmp_path / "sgf", tmp_path / "run"
+    write_games(sgf_dir, 3, plies=4)
+    args = ["pretrain", str(SMOKE), "--sgf", str(sgf_dir), "--out", str(run), "--holdout", "3"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--holdout must be in 0..2" in err and len(err.splitlines()) == 1, err
+    assert not run.exists()

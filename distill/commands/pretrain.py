@@ -1,4 +1,4 @@
-"""`distill pretrain RECIPE --sgf DIR [--out RUN_DIR] [--epochs E] [--set a.b=c ...]`.
+"""`distill pretrain RECIPE --sgf DIR [--out RUN_DIR] [--epochs E] [--holdout N] [--set ...]`.
 
 Trains the recipe's network on a collection of SGF games (policy = the move played,
 value = the result, ownership and score from games that ended by two passes) and
@@ -24,6 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="run directory to create (default runs/<name>)")
     parser.add_argument("--epochs", type=int, default=2, help="passes over the games (default 2)")
     parser.add_argument(
+        "--holdout",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N games (drawn with the recipe's seed) out of training and score the net "
+        "on them after every epoch: policy cross-entropy and top-1, value error (default 0)",
+    )
+    parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -38,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from distill.recipe import load_recipe
-    from distill.warmstart.pretrain import check_inputs, pretrain_games
+    from distill.warmstart.pretrain import check_inputs, pretrain_games, split_holdout
 
     recipe = load_recipe(args.recipe, args.overrides)
     out = args.out or Path("runs") / recipe.name
@@ -51,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
         # every check before any output
         domain, games = check_inputs(recipe, args.sgf, out, args.epochs, on_file=read)
+        split_holdout(games, args.holdout, recipe.seed)
     with Progress(transient=False) as bar:
         encoding = bar.add_task(f"encoding {len(games)} games", total=len(games))
         training = bar.add_task("pretraining", total=args.epochs, start=False)
@@ -61,15 +70,32 @@ def run(args: argparse.Namespace) -> int:
                 bar.start_task(training)
 
         def advance(epoch: int, epochs: int, metrics: dict[str, float]) -> None:
-            losses = "  ".join(f"{k[5:]} {v:.3f}" for k, v in sorted(metrics.items()))
+            losses = "  ".join(
+                f"{k.removeprefix('mean/').replace('heldout/', 'held-out ')} {v:.3f}"
+                for k, v in sorted(metrics.items())
+            )
             bar.update(training, completed=epoch, description=f"epoch {epoch}/{epochs}  {losses}")
 
         summary = pretrain_games(
-            recipe, domain, games, out, epochs=args.epochs, progress=advance, on_games=encode
+            recipe,
+            domain,
+            games,
+            out,
+            epochs=args.epochs,
+            holdout=args.holdout,
+            progress=advance,
+            on_games=encode,
         )
     print(
         f"pretrained on {summary['games']} games ({summary['positions']} positions, "
         f"{int(summary['steps'])} steps); run directory {out}: "
         f"continue with 'distill train --resume {out}'"
     )
+    if summary["heldout_games"]:
+        print(
+            f"held out {summary['heldout_games']} games: policy cross-entropy "
+            f"{summary['heldout/policy_ce']:.3f}, top-1 {summary['heldout/policy_top1']:.3f}, "
+            f"value squared error {summary['heldout/value_mse']:.3f} (per epoch: "
+            f"{out / 'pretrain.csv'})"
+        )
     return 0

@@ -15,6 +15,11 @@ written. Each game becomes training positions in the replay shard layout
   position, only for games that ended by two passes (the others are marked resigned,
   so the window gives them ownership/score weight 0, `distill.replay.buffer`).
 
+With ``holdout`` N > 0, N games drawn with the recipe's seed are kept out of training
+and scored after every epoch (`heldout_metrics`: the policy's cross-entropy and top-1
+accuracy on the moves played, the value's squared error against the results); the
+epochs' training losses and held-out scores go to ``pretrain.csv`` in the run directory.
+
 The recipe's learner then trains on them for `epochs` passes (a cosine schedule of
 its own) and the weights become the checkpoint ``gen-00000.ckpt`` of a fresh run
 directory whose state lists it: ``distill train --resume RUN_DIR`` starts self-play
@@ -197,6 +202,65 @@ def write_shards(
     return positions
 
 
+def split_holdout(
+    games: list[SgfGame], holdout: int, seed: int
+) -> tuple[list[SgfGame], list[SgfGame]]:
+    """(training games, held-out games): `holdout` games drawn with `seed`, each list in
+    the collection's order. DistillError unless 0 <= holdout < len(games)."""
+    if not 0 <= holdout < len(games):
+        raise DistillError(
+            f"--holdout must be in 0..{len(games) - 1} (one game at least must train; "
+            f"{len(games)} games read), got {holdout}"
+        )
+    held = set(np.random.default_rng(seed).permutation(len(games))[:holdout].tolist())
+    train = [g for i, g in enumerate(games) if i not in held]
+    return train, [g for i, g in enumerate(games) if i in held]
+
+
+def heldout_arrays(domain: Any, games: list[SgfGame]) -> dict[str, np.ndarray]:
+    """The positions of `games` as evaluation arrays: obs float32[T, C, H, W], mask
+    bool[T, A], move int64[T] (the move played), z float32[T] (the result for the
+    player to move)."""
+    parts = [game_arrays(domain, game, k) for k, game in enumerate(games)]
+    return {
+        "obs": np.concatenate([p["obs"] for p in parts]).astype(np.float32),
+        "mask": np.concatenate([p["mask"] for p in parts]),
+        "move": np.concatenate([p["policy"].argmax(axis=1) for p in parts]).astype(np.int64),
+        "z": np.concatenate([p["root_value"] for p in parts]),
+    }
+
+
+def heldout_metrics(
+    net: Any, arrays: dict[str, np.ndarray], batch_size: int = 1024
+) -> dict[str, float]:
+    """Scores of `net` on `heldout_arrays`, averaged over positions: ``policy_ce`` (the
+    cross-entropy of the move played under the policy over legal moves, nats),
+    ``policy_top1`` (share of positions where the policy's best legal move is the move
+    played) and ``value_mse`` (squared error of the value against the result, both in
+    [-1, 1]; 1.0 for a constant 0)."""
+    import torch
+
+    from distill.learn.losses import masked_log_softmax
+
+    was_training = net.training
+    net.eval()
+    ce = top1 = mse = 0.0
+    with torch.no_grad():
+        for start in range(0, len(arrays["move"]), batch_size):
+            part = slice(start, start + batch_size)
+            out = net(torch.from_numpy(arrays["obs"][part]))
+            mask = torch.from_numpy(arrays["mask"][part])
+            move = torch.from_numpy(arrays["move"][part])
+            log_probs = masked_log_softmax(out["policy_logits"].float(), mask)
+            ce -= float(log_probs.gather(1, move[:, None]).sum())
+            top1 += float((log_probs.argmax(dim=1) == move).sum())
+            z = torch.from_numpy(arrays["z"][part])
+            mse += float(((out["value"].float() - z) ** 2).sum())
+    net.train(was_training)
+    count = max(len(arrays["move"]), 1)
+    return {"policy_ce": ce / count, "policy_top1": top1 / count, "value_mse": mse / count}
+
+
 #: progress(epoch, epochs, metrics of the epoch's fit) after each epoch.
 ProgressFn = Callable[[int, int, dict[str, float]], None]
 
@@ -207,12 +271,15 @@ def pretrain(
     out: Path,
     *,
     epochs: int = 2,
+    holdout: int = 0,
     progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
     """Read, write, train and hand off (module docstring); returns a summary dict
-    (games, positions, steps, final losses, run directory)."""
+    (games, positions, steps, final losses and held-out scores, run directory)."""
     domain, games = check_inputs(recipe, sgf_dir, out, epochs)
-    return pretrain_games(recipe, domain, games, out, epochs=epochs, progress=progress)
+    return pretrain_games(
+        recipe, domain, games, out, epochs=epochs, holdout=holdout, progress=progress
+    )
 
 
 def check_inputs(
@@ -242,23 +309,34 @@ def pretrain_games(
     out: Path,
     *,
     epochs: int,
+    holdout: int = 0,
     progress: ProgressFn | None = None,
     on_games: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """`pretrain` after `check_inputs`: shards, training, the run directory at `out`;
-    ``on_games(done, total)`` as games become shards, `progress` after each epoch."""
+    ``on_games(done, total)`` as games become shards, `progress` after each epoch.
+    With `holdout` > 0 (`split_holdout`) the summary's ``heldout/*`` are the last
+    epoch's held-out scores."""
     from distill.flywheel.run_dir import RunDir
     from distill.recipe import recipe_to_yaml
 
+    games, held = split_holdout(games, holdout, recipe.seed)
     staging = out.parent / f".{out.name}.pretrain-tmp"
     shutil.rmtree(staging, ignore_errors=True)  # a killed earlier attempt
     run = RunDir.create(staging, recipe_to_yaml(recipe))
     positions = write_shards(domain, games, run.root / "pretrain", on_games)
-    metrics = train_on_shards(recipe, domain, run, positions, epochs, progress)
+    evaluation = heldout_arrays(domain, held) if held else None
+    metrics = train_on_shards(recipe, domain, run, positions, epochs, progress, evaluation)
     if out.exists():
         out.rmdir()  # empty (checked above)
     staging.rename(out)
-    return {"games": len(games), "positions": positions, "run_dir": str(out), **metrics}
+    return {
+        "games": len(games),
+        "heldout_games": len(held),
+        "positions": positions,
+        "run_dir": str(out),
+        **metrics,
+    }
 
 
 def _check_domain(domain: Any, domain_id: str) -> None:
@@ -278,11 +356,15 @@ def train_on_shards(
     positions: int,
     epochs: int,
     progress: ProgressFn | None,
+    heldout: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float]:
     """`epochs` passes of the recipe's learner over the pretraining shards, then the
-    weights (fresh optimizer, step 0) as the run's first checkpoint gen-00000.ckpt."""
+    weights (fresh optimizer, step 0) as the run's first checkpoint gen-00000.ckpt.
+    Each epoch's mean losses (and, with `heldout` arrays, its ``heldout/*`` scores) are
+    a row of ``pretrain.csv``; returns the last row."""
     import torch
 
+    from distill.fileio import atomic_write
     from distill.flywheel.run_dir import checkpoint_name
     from distill.learn import DistillModule, ReplayDataModule, fit_generation, save_checkpoint
     from distill.nets import build_net
@@ -294,6 +376,7 @@ def train_on_shards(
     steps = max(1, math.ceil(positions / recipe.learner.batch_size))
     module = DistillModule(net, recipe.learner, total_steps=steps * epochs)
     metrics: dict[str, float] = {}
+    rows: list[dict[str, float]] = []
     for epoch in range(epochs):
         data = ReplayDataModule(
             run.root / "pretrain",
@@ -311,6 +394,11 @@ def train_on_shards(
             module, data, steps=steps, log_dir=run.root, version=f"pretrain-{epoch + 1:03d}"
         )
         metrics = {k: v for k, v in out.items() if k.startswith("mean/")}
+        if heldout is not None:
+            scores = heldout_metrics(module.net, heldout)
+            metrics.update({f"heldout/{k}": v for k, v in scores.items()})
+        rows.append({"epoch": float(epoch + 1), **metrics})
+        atomic_write(run.root / "pretrain.csv", _csv(rows))
         if progress is not None:
             progress(epoch + 1, epochs, metrics)
     flywheel = DistillModule(
@@ -324,12 +412,22 @@ def train_on_shards(
     return {"steps": float(steps * epochs), **metrics}
 
 
+def _csv(rows: list[dict[str, float]]) -> str:
+    """The rows as CSV text (the first row's keys as the header)."""
+    keys = list(rows[0])
+    lines = [",".join(keys)] + [",".join(f"{row[k]:.6g}" for k in keys) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 __all__ = [
     "SgfGame",
     "check_inputs",
     "game_arrays",
+    "heldout_arrays",
+    "heldout_metrics",
     "pretrain",
     "pretrain_games",
     "read_collection",
+    "split_holdout",
     "write_shards",
 ]
