@@ -56,23 +56,32 @@ def test_resolve_device_follows_the_machine(monkeypatch):
     assert resolve_device("cpu").device == "cpu"  # an explicit cpu wins over a present GPU
 
 
+#: One more actor than cores, with a round for each (more actors than rounds is refused
+#: by the recipe itself, whatever the machine).
+TOO_MANY_ACTORS = [
+    f"selfplay.actors={(os.cpu_count() or 1) + 1}",
+    f"selfplay.games_per_generation={(os.cpu_count() or 1) + 1}",
+    "selfplay.concurrent_games=1",
+]
+
+
 @pytest.mark.parametrize(
-    ("override", "expected"),
+    ("overrides", "expected"),
     [
-        ("device=cuda", "recipe field device: device: cuda, but torch sees no CUDA GPU"),
-        (f"selfplay.actors={(os.cpu_count() or 1) + 1}", "recipe field selfplay.actors: "),
+        (["device=cuda"], "recipe field device: device: cuda, but torch sees no CUDA GPU"),
+        (TOO_MANY_ACTORS, "recipe field selfplay.actors: "),
     ],
 )
 def test_a_recipe_this_machine_cannot_run_writes_nothing(
-    tmp_path, capsys, monkeypatch, override, expected
+    tmp_path, capsys, monkeypatch, overrides, expected
 ):
     monkeypatch.setattr(distill.devices, "cuda_available", lambda: False)
     root = tmp_path / "run"
-    assert main(["train", str(SMOKE), *sets([*TINY, override]), "--run-dir", str(root)]) == 2
+    assert main(["train", str(SMOKE), *sets([*TINY, *overrides]), "--run-dir", str(root)]) == 2
     assert expected in one_error(capsys, "train")
     assert not root.exists()
     with pytest.raises(ConfigError, match=r"selfplay\.actors|device"):
-        check_machine(load_recipe(SMOKE, [override]))
+        check_machine(load_recipe(SMOKE, overrides))
 
 
 def test_resume_on_a_machine_without_the_gpu_changes_nothing(tmp_path, capsys, monkeypatch):
