@@ -160,7 +160,7 @@ class SelfPlaySection:
             raise ValueError("max_moves must be >= 1 or null")
         if self.actors < 0:
             raise ValueError(f"actors must be >= 0, got {self.actors}")
-        rounds = math.ceil(self.games_per_generation / self.concurrent_games)
+        rounds = self.rounds_per_generation
         if self.actors > rounds:
             raise ValueError(
                 f"actors ({self.actors}) must be at most the rounds of a generation "
@@ -168,6 +168,11 @@ class SelfPlaySection:
                 f"{self.concurrent_games} = {rounds}): an actor plays whole rounds, so the "
                 "others would idle; lower concurrent_games or actors"
             )
+
+    @property
+    def rounds_per_generation(self) -> int:
+        """Rounds of `concurrent_games` games that make a generation (one shard each)."""
+        return math.ceil(self.games_per_generation / self.concurrent_games)
 
 
 @dataclass(frozen=True)
@@ -328,8 +333,13 @@ class LadderSection:
     """The agent's simulations per move; None = the arena's (`Derived.arena_simulations`)."""
     opening_plies: int = 2
     """Moves of each balanced opening (0, 1 or 2)."""
+    jobs: int = 1
+    """Ladder games played at once, one process each (at most the machine's cores; the
+    actors of decoupled self-play may still be playing while it runs)."""
 
     def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be >= 1, got {self.jobs}")
         if self.every < 0:
             raise ValueError(f"every must be >= 0 (0 = no ladder), got {self.every}")
         if self.games < 1:
@@ -441,7 +451,7 @@ def derive(recipe: Recipe) -> Derived:
     sp = recipe.selfplay
     per_round = min(sp.concurrent_games, sp.games_per_generation)
     return Derived(
-        rounds_per_generation=math.ceil(sp.games_per_generation / per_round),
+        rounds_per_generation=sp.rounds_per_generation,
         games_per_round=per_round,
         arena_simulations=recipe.arena.simulations or recipe.search.num_simulations,
         resigning=sp.resign_threshold is not None,
