@@ -67,7 +67,8 @@ def resolve_device(choice: str) -> Placement:
 
 def check_machine(recipe: Any) -> Placement:
     """ConfigError (one line, naming the field) unless this machine can run `recipe`:
-    ``device: cuda`` needs a CUDA GPU, ``selfplay.actors`` at most the CPU count.
+    ``device: cuda`` needs a CUDA GPU, ``selfplay.actors`` and ``ladder.jobs`` at most
+    the CPU count.
     Returns the resolved `Placement`."""
     from distill.actors import check_actor_count
 
@@ -80,6 +81,13 @@ def check_machine(recipe: Any) -> Placement:
             check_actor_count(recipe.selfplay.actors)
         except ConfigError as exc:
             raise ConfigError(f"recipe field selfplay.actors: {exc}") from None
+    if recipe.ladder.every:
+        from distill.arena.parallel import check_jobs
+
+        try:
+            check_jobs(recipe.ladder.jobs)
+        except ConfigError as exc:
+            raise ConfigError(f"recipe field ladder.jobs: {exc}") from None
     return placement
 
 

@@ -21,8 +21,9 @@ from distill.arena import (
     random_openings,
     read_positions,
 )
+from distill.arena.parallel import check_jobs, play_match_parallel
 from distill.arena.positions import write_positions
-from distill.errors import DistillError
+from distill.errors import ConfigError, DistillError
 from distill.search import RolloutEvaluator, SearchConfig
 
 
@@ -171,3 +172,38 @@ def test_shipped_connect4_sets_are_full_in_range_and_re_solve(bucket):
     checked = [p for p in shipped if len(p.moves) >= 10][:3]
     for p in checked:
         assert tuple(solve_moves("connect4", list(p.moves))) == p.scores
+
+
+def test_play_match_numbers_keep_each_games_colour_and_opening(ttt):
+    openings = random_openings(ttt, 3, 2, np.random.default_rng(4))
+    whole = play_match(ttt, OraclePlayer(ttt), OraclePlayer(ttt, "b"), 6,
+                       np.random.default_rng(0), openings=openings)  # fmt: skip
+    part = play_match(ttt, OraclePlayer(ttt), OraclePlayer(ttt, "b"), 6,
+                      np.random.default_rng(0), openings=openings, numbers=[4, 5])  # fmt: skip
+    assert [r.number for r in part.records] == [4, 5]
+    for record in part.records:
+        same = whole.records[record.number - 1]
+        assert (record.a_colour, record.moves[:2]) == (same.a_colour, same.moves[:2])
+    with pytest.raises(ValueError, match=r"1\.\.6"):
+        play_match(ttt, RandomPlayer(ttt), RandomPlayer(ttt), 6, np.random.default_rng(0),
+                   numbers=[7])  # fmt: skip
+
+
+def test_a_match_spread_over_processes_does_not_depend_on_the_number_of_jobs(ttt):
+    """Game n's search stream is its own (seed, n), so one job and two play the same
+    games; every game comes back once, in order, with its opening and colour."""
+    openings = random_openings(ttt, 2, 1, np.random.default_rng(5))
+    seen: list[int] = []
+    results = [
+        play_match_parallel(("tictactoe", {}), ("mcts:sims=16", "random"), 4, (9,), jobs,
+                            openings=openings, on_game=lambda r: seen.append(r.number))
+        for jobs in (1, 2)
+    ]  # fmt: skip
+    assert sorted(seen) == [1, 1, 2, 2, 3, 3, 4, 4]
+    one, two = results
+    assert [r.number for r in two.records] == [1, 2, 3, 4]
+    assert [r.a_colour for r in two.records] == [0, 1, 0, 1]
+    assert [r.moves for r in one.records] == [r.moves for r in two.records]
+    assert all(r.moves[0] == openings[(r.number - 1) // 2][0] for r in two.records)
+    with pytest.raises(ConfigError, match=r"jobs must be 1\.\."):
+        check_jobs(0)

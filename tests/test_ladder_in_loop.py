@@ -171,3 +171,56 @@ def test_a_gnugo_opponent_puts_the_elo_on_the_level_10_scale(tmp_path: Path) -> 
         )
     assert main(["report", str(tmp_path / "run")]) == 0  # a one-sided Elo is drawn as its bound
     assert (tmp_path / "run" / "report" / "ladder.png").stat().st_size > 0
+
+
+def test_ladder_jobs_play_every_game_once_with_its_opening_and_colour(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """``--jobs 2`` spreads the games over two processes; each game keeps the number,
+    colour and opening it has when the ladder is played in one process."""
+    common = ["ladder", str(run_dir), "--opponents", "random", "--games", "5",
+              "--simulations", "2", "--seed", "3"]  # fmt: skip
+    assert main([*common, "--out", str(tmp_path / "one")]) == 0
+    assert main([*common, "--jobs", "2", "--out", str(tmp_path / "two")]) == 0
+    one, two = (
+        json.loads((tmp_path / name / "random" / "results.json").read_text())["games"]
+        for name in ("one", "two")
+    )
+    assert [g["number"] for g in two] == [1, 2, 3, 4, 5]
+    assert [g["a_colour"] for g in two] == [g["a_colour"] for g in one] == [0, 1, 0, 1, 0]
+    assert [g["opening"] for g in two] == [g["opening"] for g in one] == [2] * 5
+    files = sorted(p.name for p in (tmp_path / "two" / "random").glob("game-*.sgf"))
+    assert files == [f"game-{n:03d}.sgf" for n in range(1, 6)]
+    for n in range(1, 6):  # the same opening stones open game n in both ladders
+        sgf = [(tmp_path / name / "random" / f"game-{n:03d}.sgf").read_text() for name in
+               ("one", "two")]  # fmt: skip
+        assert _first_moves(sgf[0], 2) == _first_moves(sgf[1], 2)
+    ladder = json.loads((tmp_path / "two" / "ladder.json").read_text())
+    assert ladder["rows"][0]["games"] == 5
+
+
+def _first_moves(sgf: str, count: int) -> list[str]:
+    import re
+
+    return re.findall(r";[BW]\[[a-z]*\]", sgf)[:count]
+
+
+@pytest.mark.parametrize("jobs", ["0", "999"])
+def test_ladder_jobs_outside_the_cores_are_refused(
+    run_dir: Path, jobs: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ["ladder", str(run_dir), "--opponents", "random", "--jobs", jobs, "--out", str(out)]
+    assert main(args) == 2
+    assert "jobs must be 1.." in one_error(capsys, "ladder") and not out.exists()
+
+
+def test_a_recipe_ladder_with_more_jobs_than_cores_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    overrides = ["ladder.every=1", "ladder.jobs=999"]
+    assert main(["train", str(RECIPES / "go9-smoke.yaml"), "--run-dir", str(run),
+                 *sets(overrides)]) == 2  # fmt: skip
+    err = one_error(capsys, "train")
+    assert "ladder.jobs" in err and "cores" in err and not run.exists()

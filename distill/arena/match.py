@@ -136,6 +136,7 @@ def play_match(
     max_moves: int | None = None,
     labels: tuple[str, str] | None = None,
     on_game: Callable[[GameRecord], None] | None = None,
+    numbers: Sequence[int] | None = None,
 ) -> MatchResult:
     """Play `num_games` games between A and B (see the module docstring).
 
@@ -145,17 +146,23 @@ def play_match(
         max_moves: move cap in plies (default and upper bound: the domain's `max_moves`).
         labels: names of A and B in the records (default: the players' names).
         on_game: called with each finished game's record (progress, files).
+        numbers: play only these game numbers (1-based, each <= `num_games`), with the
+            colours and openings they have in the whole match (one process's share of a
+            match spread over processes, `distill.gtp.ladder`); None = all of them.
     """
     label_a, label_b = labels or (a.name, b.name)
     result = MatchResult(label_a, label_b)
     cap = min(max_moves or domain.max_moves, domain.max_moves)
+    todo = list(range(1, num_games + 1)) if numbers is None else list(numbers)
+    if any(not 1 <= n <= num_games for n in todo):
+        raise ValueError(f"game numbers must lie in 1..{num_games}, got {todo}")
     limits = [n for n in (max_batch(a), max_batch(b)) if n is not None]
-    concurrency = max(1, min([num_games, *limits]))
+    concurrency = max(1, min([len(todo), *limits]))
     in_flight: list[_Game] = []
     started = 0
-    while in_flight or started < num_games:
-        while len(in_flight) < concurrency and started < num_games:
-            in_flight.append(_start(domain, started + 1, openings, (a, b)))
+    while in_flight or started < len(todo):
+        while len(in_flight) < concurrency and started < len(todo):
+            in_flight.append(_start(domain, todo[started], openings, (a, b)))
             started += 1
         for player, is_a in ((a, True), (b, False)):
             turn = [g for g in in_flight if (g.position.to_play == g.a_colour) == is_a]

@@ -7,6 +7,8 @@ Every opponent gets ``--games`` games from balanced openings with alternating co
 (`distill.gtp.ladder`). SGFs and results land in ``RUN/ladder/<checkpoint>/`` (or
 ``--out``); the table shows the win rate with its Wilson 95% interval per opponent and
 the Elo estimate on the scale where GNU Go level 10 is 0 (`distill.gtp.elo`).
+``--jobs N`` plays N games at once, each in its own process
+(`distill.arena.parallel`): a timed ladder then uses N cores, one a game.
 ``--opponents`` is a comma list of player specs; an item ``key=value`` continues the
 spec before it (``gnugo:level=0,capture=0``). An opponent that cannot start is one
 error, before any game.
@@ -51,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=non_negative_int, default=0, help="openings and search rng")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="games at once, a process each (at most the cores; default 1)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=None, help="output directory (default RUN/ladder/<ckpt>)"
     )
 
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         opening_plies=args.opening_plies,
         seed=args.seed,
+        jobs=args.jobs,
     )
     console = Console(stderr=True, highlight=False)
 

@@ -14,6 +14,11 @@ on the third line or higher (the first one or two moves of ordinary play), disti
 to the board's symmetries, with colours swapped between the two games of the pair, so
 both sides face the same openings and the openings' own imbalance cancels out.
 
+Parallel games: with `LadderSettings.jobs` > 1 the games against each opponent are
+spread over that many processes (`distill.arena.parallel`), each with its own agent
+and opponent; a game keeps its opening, colour and number, and the files are written
+here as games finish.
+
 Elo: `distill.gtp.elo` fits the agent's rating to its scores against the opponents with
 a known rating (GNU Go levels, anchored at level 10 = 0).
 
@@ -35,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from distill.arena.match import GameRecord, play_match
+from distill.arena.parallel import check_jobs, play_match_parallel
 from distill.arena.players import Player
 from distill.arena.results import MatchWriter, wilson_interval
 from distill.arena.specs import parse_options, start_players
@@ -182,6 +188,9 @@ class LadderSettings:
     checkpoint: str | None = None
     opening_plies: int = 2
     seed: int = 0
+    jobs: int = 1
+    """Games played at once, each in its own process (`distill.arena.parallel`); with
+    `seconds_per_move`, give each game its own core (at most the machine's cores)."""
 
 
 def run_ladder(
@@ -207,6 +216,7 @@ def run_ladder(
         raise ConfigError("the ladder needs at least one opponent")
     if settings.seconds_per_move is not None and not settings.seconds_per_move > 0:
         raise ConfigError(f"seconds per move must be > 0, got {settings.seconds_per_move}")
+    check_jobs(settings.jobs)
     agent = cached_agent(Path(run_dir), settings.checkpoint)
     domain = agent.domain
     if not isinstance(domain, GoDomain):
@@ -220,14 +230,15 @@ def run_ladder(
         np.random.default_rng(settings.seed),
         settings.opening_plies,
     )
-    players = start_players(domain, (_agent_spec(run_dir, settings), *opponents))
+    agent_spec = _agent_spec(run_dir, settings)
+    domain_spec = (agent.recipe.domain.id, dict(agent.recipe.domain.kwargs))
+    players = start_players(domain, (agent_spec, *opponents))
     try:
-        if settings.seconds_per_move is not None:
-            players[0].seconds_per_move = settings.seconds_per_move  # type: ignore[attr-defined]
         rows = [
-            _play_opponent(domain, players[0], player, spec, k, openings, settings, out, on_game)
+            _play_opponent(domain, (players[0], player), (agent_spec, spec), k, openings,
+                           settings, out, on_game, domain_spec)
             for k, (player, spec) in enumerate(zip(players[1:], opponents, strict=True))
-        ]
+        ]  # fmt: skip
     finally:
         for player in players:
             player.close()
@@ -251,6 +262,8 @@ def run_ladder(
 
 def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
     options = [f"sims={settings.simulations}"] if settings.simulations else []
+    if settings.seconds_per_move is not None:
+        options.append(f"seconds={settings.seconds_per_move}")
     if settings.checkpoint:
         options.append(f"checkpoint={settings.checkpoint}")
     return ",".join([f"run:{run_dir}", *options])
@@ -269,16 +282,19 @@ def folder_name(spec: str) -> str:
 
 def _play_opponent(
     domain: Domain,
-    agent: Player,
-    opponent: Player,
-    spec: str,
+    players: tuple[Player, Player],
+    specs: tuple[str, str],
     index: int,
     openings: list[list[int]],
     settings: LadderSettings,
     out: Path,
     on_game: Callable[[str, GameRecord], None] | None,
+    domain_spec: tuple[str, dict[str, Any]],
 ) -> LadderRow:
-    """Play `settings.games` games against one opponent; its row of the table."""
+    """Play `settings.games` games of the agent (players[0], specs[0]) against one
+    opponent (players[1], specs[1]): here, or with `settings.jobs` > 1 in that many
+    processes that build their own players from the specs; its row of the table."""
+    agent, spec = players[0], specs[1]
     labels = (agent.name, spec)
     folder = folder_name(spec)
     writer = MatchWriter(domain, out / folder, labels)
@@ -288,11 +304,17 @@ def _play_opponent(
         if on_game is not None:
             on_game(spec, game)
 
-    rng = np.random.default_rng([settings.seed, index])
-    result = play_match(
-        domain, agent, opponent, settings.games, rng, openings=openings, labels=labels,
-        on_game=record,
-    )  # fmt: skip
+    if settings.jobs > 1:
+        result = play_match_parallel(
+            domain_spec, specs, settings.games, (settings.seed, index), settings.jobs,
+            openings=openings, labels=labels, on_game=record,
+        )  # fmt: skip
+    else:
+        rng = np.random.default_rng([settings.seed, index])
+        result = play_match(
+            domain, agent, players[1], settings.games, rng, openings=openings, labels=labels,
+            on_game=record,
+        )  # fmt: skip
     low, high = wilson_interval(result.score, result.total)
     rating = anchor_elo(spec)
     elo = (
