@@ -333,6 +333,9 @@ class LadderSection:
     """The agent's simulations per move; None = the arena's (`Derived.arena_simulations`)."""
     opening_plies: int = 2
     """Moves of each balanced opening (0, 1 or 2)."""
+    resign: float | None = None
+    """The agent resigns below this root value, in (-1, 0); null = it plays every game
+    out (a lost game against GNU Go then runs on until the agent has no stone left)."""
     jobs: int = 1
     """Ladder games played at once, one process each (at most the machine's cores; the
     actors of decoupled self-play may still be playing while it runs)."""
@@ -340,6 +343,8 @@ class LadderSection:
     def __post_init__(self) -> None:
         if self.jobs < 1:
             raise ValueError(f"jobs must be >= 1, got {self.jobs}")
+        if self.resign is not None and not -1.0 < self.resign < 0.0:
+            raise ValueError(f"resign must be in (-1, 0) or null, got {self.resign}")
         if self.every < 0:
             raise ValueError(f"every must be >= 0 (0 = no ladder), got {self.every}")
         if self.games < 1:

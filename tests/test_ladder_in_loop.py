@@ -224,3 +224,28 @@ def test_a_recipe_ladder_with_more_jobs_than_cores_is_refused(
                  *sets(overrides)]) == 2  # fmt: skip
     err = one_error(capsys, "train")
     assert "ladder.jobs" in err and "cores" in err and not run.exists()
+
+
+def test_a_resigning_agent_gives_up_lost_games(run_dir: Path, tmp_path: Path) -> None:
+    """``--resign X``: the agent resigns when its root value falls below X (a threshold
+    just under 0 makes this tiny net resign at once in most games)."""
+    args = ["ladder", str(run_dir), "--opponents", "random", "--games", "6", "--simulations",
+            "2", "--resign", "-0.000001", "--out", str(tmp_path / "out")]  # fmt: skip
+    assert main(args) == 0
+    games = json.loads((tmp_path / "out" / "random" / "results.json").read_text())["games"]
+    resigned = [g for g in games if g["reason"] == "resign"]
+    assert resigned and all("resigned" in g["note"] and "gen-" in g["note"] for g in resigned)
+    assert all(g["result"] == ("W+R" if g["a_colour"] == 0 else "B+R") for g in resigned)
+
+
+@pytest.mark.parametrize("value", ["0.5", "-1"])
+def test_a_resign_threshold_outside_minus_one_to_zero_is_refused(
+    run_dir: Path, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ["ladder", str(run_dir), "--opponents", "random", "--resign", value, "--out", str(out)]
+    assert main(args) == 2
+    assert "resign threshold must lie in (-1, 0)" in one_error(capsys, "ladder")
+    assert not out.exists()
+    with pytest.raises(ValueError, match="resign must be in"):
+        load_recipe(RECIPES / "go9.yaml", [f"ladder.resign={value}"])

@@ -53,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=non_negative_int, default=0, help="openings and search rng")
     parser.add_argument(
+        "--resign",
+        type=float,
+        default=None,
+        help="the agent resigns below this root value, in (-1, 0) (default: never)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -79,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         opening_plies=args.opening_plies,
         seed=args.seed,
+        resign=args.resign,
         jobs=args.jobs,
     )
     console = Console(stderr=True, highlight=False)

@@ -56,6 +56,7 @@ def ladder_step(recipe: Recipe, run: RunDir, state: RunState, g: int) -> LadderM
         checkpoint=checkpoint_name(g),
         opening_plies=section.opening_plies,
         seed=int(seeded(recipe, LADDER, g).integers(2**31)),
+        resign=section.resign,
         jobs=section.jobs,
     )
     spent = ladder_seconds(run)

@@ -188,6 +188,9 @@ class LadderSettings:
     checkpoint: str | None = None
     opening_plies: int = 2
     seed: int = 0
+    resign: float | None = None
+    """The agent resigns when its search's root value falls below this (in (-1, 0));
+    None = it plays every game out."""
     jobs: int = 1
     """Games played at once, each in its own process (`distill.arena.parallel`); with
     `seconds_per_move`, give each game its own core (at most the machine's cores)."""
@@ -217,6 +220,8 @@ def run_ladder(
     if settings.seconds_per_move is not None and not settings.seconds_per_move > 0:
         raise ConfigError(f"seconds per move must be > 0, got {settings.seconds_per_move}")
     check_jobs(settings.jobs)
+    if settings.resign is not None and not -1.0 < settings.resign < 0.0:
+        raise ConfigError(f"the resign threshold must lie in (-1, 0), got {settings.resign}")
     agent = cached_agent(Path(run_dir), settings.checkpoint)
     domain = agent.domain
     if not isinstance(domain, GoDomain):
@@ -264,6 +269,8 @@ def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
     options = [f"sims={settings.simulations}"] if settings.simulations else []
     if settings.seconds_per_move is not None:
         options.append(f"seconds={settings.seconds_per_move}")
+    if settings.resign is not None:
+        options.append(f"resign={settings.resign}")
     if settings.checkpoint:
         options.append(f"checkpoint={settings.checkpoint}")
     return ",".join([f"run:{run_dir}", *options])
