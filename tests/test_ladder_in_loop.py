@@ -205,14 +205,27 @@ def _first_moves(sgf: str, count: int) -> list[str]:
     return re.findall(r";[BW]\[[a-z]*\]", sgf)[:count]
 
 
-@pytest.mark.parametrize("jobs", ["0", "999"])
-def test_ladder_jobs_outside_the_cores_are_refused(
-    run_dir: Path, jobs: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("flag", "value", "words"),
+    [
+        ("--jobs", "0", "jobs must be 1.."),
+        ("--jobs", "999", "jobs must be 1.."),
+        ("--resign", "0.5", "resign threshold must lie in (-1, 0)"),
+        ("--resign", "-1", "resign threshold must lie in (-1, 0)"),
+    ],
+)
+def test_ladder_jobs_and_resign_out_of_range_are_refused(
+    run_dir: Path,
+    flag: str,
+    value: str,
+    words: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "out"
-    args = ["ladder", str(run_dir), "--opponents", "random", "--jobs", jobs, "--out", str(out)]
+    args = ["ladder", str(run_dir), "--opponents", "random", flag, value, "--out", str(out)]
     assert main(args) == 2
-    assert "jobs must be 1.." in one_error(capsys, "ladder") and not out.exists()
+    assert words in one_error(capsys, "ladder") and not out.exists()
 
 
 def test_a_recipe_ladder_with_more_jobs_than_cores_is_refused(
@@ -239,13 +252,6 @@ def test_a_resigning_agent_gives_up_lost_games(run_dir: Path, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("value", ["0.5", "-1"])
-def test_a_resign_threshold_outside_minus_one_to_zero_is_refused(
-    run_dir: Path, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    args = ["ladder", str(run_dir), "--opponents", "random", "--resign", value, "--out", str(out)]
-    assert main(args) == 2
-    assert "resign threshold must lie in (-1, 0)" in one_error(capsys, "ladder")
-    assert not out.exists()
+def test_a_recipe_resign_threshold_outside_minus_one_to_zero_is_refused(value: str) -> None:
     with pytest.raises(ValueError, match="resign must be in"):
         load_recipe(RECIPES / "go9.yaml", [f"ladder.resign={value}"])
