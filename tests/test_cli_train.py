@@ -5,6 +5,7 @@ exit code 2, no traceback and no file overwritten."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -107,11 +108,32 @@ def test_corrupt_files_stop_a_resume_without_overwriting(trained, tmp_path, caps
 
 def test_resume_usage_errors(trained, tmp_path, capsys):
     assert main(["train", "--resume", str(trained), SMOKE]) == 2
-    assert "takes no recipe" in one_error(capsys, "train")
+    assert "takes no recipe or --run-dir" in one_error(capsys, "train")
     assert main(["train", "--resume", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in one_error(capsys, "train")
     assert main(["train"]) == 2
     one_error(capsys, "train")
+
+
+def test_resume_with_a_larger_budget_extends_a_finished_run(trained, tmp_path, capsys):
+    """``--resume RUN --set budget.generations=2`` goes on from a finished one-generation
+    run; --set outside ``budget.*`` is refused and changes nothing."""
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    before = tree_digest(run)
+    assert main(["train", "--resume", str(run), "--set", "selfplay.games_per_generation=4"]) == 2
+    assert "budget fields only" in one_error(capsys, "train") and tree_digest(run) == before
+    assert main(["train", "--resume", str(run), "--set", "budget.generations=x"]) == 2
+    assert "budget.generations" in one_error(capsys, "train") and tree_digest(run) == before
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0  # finished: nothing to do
+    assert tree_digest(run) == before
+    args = ["train", "--resume", str(run), "--set", "budget.generations=2", "--quiet"]
+    assert main(args) == 0
+    state = json.loads((run / "state.json").read_text())
+    assert state["generation"] == 2 and state["finished"]
+    assert state["checkpoints"] == ["gen-00001.ckpt", "gen-00002.ckpt"]
+    assert "generations: 2" in (run / "recipe.yaml").read_text()
+    assert len(list(csv.DictReader((run / "metrics.csv").open()))) == 2
 
 
 def test_eval_writes_moves_and_error_rates(trained, tmp_path, capsys):

@@ -9,7 +9,9 @@ the resolved recipe inside. If that directory already holds a run of exactly
 the same resolved recipe, the command continues it (so ``make run`` twice
 resumes); any other existing, non-empty directory is refused, never
 overwritten. ``--resume`` continues a run from its ``state.json`` after a
-crash or ``kill -9``; it reads the run's own resolved recipe.
+crash or ``kill -9``; it reads the run's own resolved recipe. ``--resume RUN_DIR --set
+budget.generations=70`` (budget fields only) changes the run's budget first, so a
+finished run whose curve still rose can go on.
 
 ``--ray auto|ADDRESS`` plays the self-play rounds on Ray actors
 (`distill.scale.ray_selfplay`); Ray missing or an address where no cluster answers is
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distill.errors import DistillError
+from distill.fileio import atomic_write
 
 if TYPE_CHECKING:
     from distill.flywheel.run_dir import RunDir, RunState
@@ -78,14 +81,17 @@ def run(args: argparse.Namespace) -> int:
     from distill.recipe import load_recipe, recipe_to_yaml
 
     progress = Progress(quiet=args.quiet)
+    rebudget = None
     if args.resume is not None:
-        if args.recipe is not None or args.overrides or args.run_dir is not None:
+        if args.recipe is not None or args.run_dir is not None:
             raise DistillError(
-                "--resume RUN_DIR takes no recipe, --set or --run-dir "
-                "(a run keeps its own resolved recipe)"
+                "--resume RUN_DIR takes no recipe or --run-dir (a run keeps its own "
+                "resolved recipe; --set budget.FIELD=VALUE may change its budget)"
             )
         run_dir = RunDir.open(args.resume)
         recipe = load_run_recipe(run_dir)
+        if args.overrides:
+            recipe = rebudget = _rebudgeted(run_dir, recipe, args.overrides)
         check_machine(recipe)
         _check_plugin(recipe)
         ray = _connect_ray(args, recipe)
@@ -117,11 +123,40 @@ def run(args: argparse.Namespace) -> int:
     from distill.flywheel.loop import train
 
     with run_dir.locked():
+        if rebudget is not None:  # all checks passed: only now does the run change
+            atomic_write(run_dir.recipe_path, recipe_to_yaml(rebudget))
+            print(f"budget of the run in {run_dir.root} is now: {_budget_text(rebudget)}")
         if ray is None:
             state = train(run_dir, progress)
         else:
             state = _train_on_ray(ray, run_dir, recipe, progress, local=args.ray == "auto")
     return 0 if state.finished else 1
+
+
+def _rebudgeted(run_dir: RunDir, recipe: Recipe, overrides: list[str]) -> Recipe:
+    """The run's recipe with `overrides` applied, which may set ``budget.*`` fields only
+    (DistillError otherwise). A finished run whose new budget is not spent goes on
+    (`distill.flywheel.loop.train`); with a cosine schedule, more generations stretch it,
+    so the coming steps' learning rate follows the new length."""
+    import dataclasses
+
+    from distill.recipe import load_recipe
+
+    other = [o for o in overrides if not o.strip().startswith("budget.")]
+    if other:
+        raise DistillError(
+            f"--resume RUN_DIR takes --set for budget fields only, not {other[0]!r}: the rest "
+            "of a run's recipe is fixed when the run starts"
+        )
+    changed = load_recipe(run_dir.recipe_path, overrides)
+    assert dataclasses.replace(changed, budget=recipe.budget) == recipe, "only the budget moves"
+    return changed
+
+
+def _budget_text(recipe: Recipe) -> str:
+    budget = recipe.budget
+    minutes = "none" if budget.max_minutes is None else f"{budget.max_minutes:g}"
+    return f"{budget.generations} generations, at most {minutes} minutes"
 
 
 def _connect_ray(args: argparse.Namespace, recipe: Recipe) -> Any:

@@ -84,6 +84,9 @@ def train(run: RunDir, progress: Progress, units: RaySelfPlay | None = None) -> 
     placement = check_machine(recipe)  # before anything in the run changes
     check_decoupled(recipe, on_ray=units is not None)
     state = run.read_state()
+    if state.finished and not _budget_spent(recipe, state):  # the budget was raised
+        state.finished = False
+        progress.note(f"resume: the budget allows more; generation {state.generation + 1} next")
     removed = run.discard_unrecorded(state)
     dropped = GameLog(run.root / "arena").truncate(state.generation)
     if dropped:
