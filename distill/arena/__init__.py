@@ -4,6 +4,7 @@
   (random, raw policy, search, oracle).
 * `distill.arena.specs`: player spec strings (``mcts:sims=400``, ``gnugo:level=5``).
 * `distill.arena.match`: the match runner `play_match` and its `GameRecord`.
+* `distill.arena.parallel`: `play_match_parallel`, one match's games in N processes.
 * `distill.arena.results`: record files, results.csv/json, Wilson summaries.
 * `distill.arena.exhaustive`: `never_loses`.
 * `distill.arena.ratings`: Bradley–Terry / Elo with confidence intervals.
@@ -19,6 +20,7 @@ from __future__ import annotations
 from distill.arena.evaluate import choose_on_positions, error_rates, run_arena
 from distill.arena.exhaustive import NeverLosesReport, never_loses
 from distill.arena.match import GameRecord, MatchResult, play_match, random_openings
+from distill.arena.parallel import play_match_parallel
 from distill.arena.players import (
     RESIGN,
     OraclePlayer,
@@ -53,6 +55,7 @@ __all__ = [
     "make_player",
     "never_loses",
     "play_match",
+    "play_match_parallel",
     "position_set",
     "random_openings",
     "read_positions",
