@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     with run_dir.locked():
         if rebudget is not None:  # all checks passed: only now does the run change
             atomic_write(run_dir.recipe_path, recipe_to_yaml(rebudget))
-            print(f"budget of the run in {run_dir.root} is now: {_budget_text(rebudget)}")
+            if not args.quiet:
+                print(f"budget of the run in {run_dir.root} is now: {_budget_text(rebudget)}")
         if ray is None:
             state = train(run_dir, progress)
         else:
