@@ -17,6 +17,7 @@ before it creates or changes anything in a run directory.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,6 +66,14 @@ def resolve_device(choice: str) -> Placement:
     return Placement("cuda", "bfloat16", "gpu", "bf16-mixed")
 
 
+def check_core_count(count: int, what: str) -> None:
+    """ConfigError unless 1 <= count <= this machine's CPU count: `what` runs one
+    process a core (self-play actors, parallel ladder games)."""
+    cores = os.cpu_count() or 1
+    if not 1 <= count <= cores:
+        raise ConfigError(f"{what} must be 1..{cores} (this machine's cores), got {count}")
+
+
 def check_machine(recipe: Any) -> Placement:
     """ConfigError (one line, naming the field) unless this machine can run `recipe`:
     ``device: cuda`` needs a CUDA GPU, ``selfplay.actors`` and ``ladder.jobs`` at most
@@ -91,4 +100,11 @@ def check_machine(recipe: Any) -> Placement:
     return placement
 
 
-__all__ = ["DeviceChoice", "Placement", "check_machine", "cuda_available", "resolve_device"]
+__all__ = [
+    "DeviceChoice",
+    "Placement",
+    "check_core_count",
+    "check_machine",
+    "cuda_available",
+    "resolve_device",
+]

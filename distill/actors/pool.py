@@ -26,7 +26,6 @@ while the others search, so on an N+1-core machine search and network overlap.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
 import tempfile
 import time
@@ -286,11 +285,9 @@ class ActorPool:
 
 def check_actor_count(actors: int) -> None:
     """ConfigError unless 1 <= actors <= the CPU count (each actor needs a core)."""
-    cores = os.cpu_count() or 1
-    if not 1 <= actors <= cores:
-        raise ConfigError(
-            f"selfplay actors must be in 1..{cores} (this machine's cores), got {actors}"
-        )
+    from distill.devices import check_core_count
+
+    check_core_count(actors, "selfplay actors")
 
 
 __all__ = ["ActorPool", "check_actor_count"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -28,7 +27,6 @@ import numpy as np
 from distill.arena.match import GameRecord, MatchResult, play_match
 from distill.arena.players import Player
 from distill.domain import Domain
-from distill.errors import ConfigError
 
 #: The worker's (domain, player A, player B), built by `_start_worker`.
 _WORKER: tuple[Domain, Player, Player] | None = None
@@ -36,9 +34,9 @@ _WORKER: tuple[Domain, Player, Player] | None = None
 
 def check_jobs(jobs: int) -> None:
     """ConfigError unless 1 <= jobs <= the machine's cores (a game a core)."""
-    cores = os.cpu_count() or 1
-    if not 1 <= jobs <= cores:
-        raise ConfigError(f"jobs must be 1..{cores} (this machine's cores), got {jobs}")
+    from distill.devices import check_core_count
+
+    check_core_count(jobs, "jobs")
 
 
 def play_match_parallel(
