@@ -71,7 +71,7 @@ def check_core_count(count: int, what: str) -> None:
     process a core (self-play actors, parallel ladder games)."""
     cores = os.cpu_count() or 1
     if not 1 <= count <= cores:
-        raise ConfigError(f"{what} must be 1..{cores} (this machine's cores), got {count}")
+        raise ConfigError(f"{what} must be in 1..{cores} (this machine's cores), got {count}")
 
 
 def check_machine(recipe: Any) -> Placement:

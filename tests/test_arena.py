@@ -205,5 +205,5 @@ def test_a_match_spread_over_processes_does_not_depend_on_the_number_of_jobs(ttt
     assert [r.a_colour for r in two.records] == [0, 1, 0, 1]
     assert [r.moves for r in one.records] == [r.moves for r in two.records]
     assert all(r.moves[0] == openings[(r.number - 1) // 2][0] for r in two.records)
-    with pytest.raises(ConfigError, match=r"jobs must be 1\.\."):
+    with pytest.raises(ConfigError, match=r"jobs must be in 1\.\."):
         check_jobs(0)

@@ -208,8 +208,8 @@ def _first_moves(sgf: str, count: int) -> list[str]:
 @pytest.mark.parametrize(
     ("flag", "value", "words"),
     [
-        ("--jobs", "0", "jobs must be 1.."),
-        ("--jobs", "999", "jobs must be 1.."),
+        ("--jobs", "0", "jobs must be in 1.."),
+        ("--jobs", "999", "jobs must be in 1.."),
         ("--resign", "0.5", "resign threshold must lie in (-1, 0)"),
         ("--resign", "-1", "resign threshold must lie in (-1, 0)"),
     ],
