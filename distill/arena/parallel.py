@@ -9,9 +9,10 @@ builds both players from their specs once and plays the games it is given by num
 serial match; the records come back to the calling process as games finish, in any
 order, and `on_game` sees each of them there (files and progress stay in one place).
 
-Search randomness: game n uses the stream ``default_rng([*seed, n])``, so a game's
-moves do not depend on which worker played it or on `jobs`; they differ from the
-serial match's, whose games share one stream.
+Search randomness: game n uses the stream ``default_rng([*seed, n])``, so with a
+fixed number of simulations a game's moves do not depend on which worker played it or
+on `jobs` (timed searches depend on the clock anyway); they differ from the serial
+match's, whose games share one stream.
 """
 
 from __future__ import annotations
