@@ -1,8 +1,13 @@
 """Guards the arena: Bradley–Terry ratings (symmetry, the Elo scale, shrinking intervals),
 exact error rates on hand-made cases, matches (counts, colours, the oracle never losing),
-the exhaustive never-loses check, and the solver-scored position files."""
+the exhaustive never-loses check, the solver-scored position files, and matches spread
+over processes (job count, a worker that dies)."""
 
 from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -207,3 +212,17 @@ def test_a_match_spread_over_processes_does_not_depend_on_the_number_of_jobs(ttt
     assert all(r.moves[0] == openings[(r.number - 1) // 2][0] for r in two.records)
     with pytest.raises(ConfigError, match=r"jobs must be in 1\.\."):
         check_jobs(0)
+
+
+def test_a_worker_process_that_dies_gives_one_named_error():
+    """Killing the match's workers after its first game: one DistillError saying what
+    died and how many games finished, not the pool's own BrokenProcessPool."""
+
+    def kill_workers(record):
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+
+    died = r"worker process of the match .* died .* after \d+ of 40 games"
+    with pytest.raises(DistillError, match=died):
+        play_match_parallel(("go", {"size": 9}), ("mcts:sims=64", "mcts:sims=64"), 40, (3,), 2,
+                            on_game=kill_workers)  # fmt: skip

@@ -21,6 +21,7 @@ import atexit
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 from distill.arena.match import GameRecord, MatchResult, play_match
 from distill.arena.players import Player
 from distill.domain import Domain
+from distill.errors import DistillError
 
 #: The worker's (domain, player A, player B), built by `_start_worker`.
 _WORKER: tuple[Domain, Player, Player] | None = None
@@ -57,7 +59,9 @@ def play_match_parallel(
     `domain` is the game's registry id and keyword arguments (`distill.registry.make`:
     each worker builds its own, as domains hold compiled kernels that do not pickle).
     Player A is ``specs[0]``; `openings` and `labels` are as in `play_match`. A worker
-    that fails (a player that cannot start, a crash) raises here.
+    that fails (a player that cannot start) raises its error here; a worker process that
+    dies (killed, out of memory) raises a DistillError that says so and how many games
+    finished (`on_game` has seen each of them).
     """
     check_jobs(jobs)
     label_a, label_b = labels or specs
@@ -76,6 +80,12 @@ def play_match_parallel(
                 result.records.append(record)
                 if on_game is not None:
                     on_game(record)
+        except BrokenProcessPool:
+            raise DistillError(
+                f"a worker process of the match {label_a} against {label_b} died (killed, or "
+                f"out of memory?) after {len(result.records)} of {num_games} games; the "
+                "games that finished were kept"
+            ) from None
         except BaseException:
             for future in futures:
                 future.cancel()

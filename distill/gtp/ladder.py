@@ -238,6 +238,9 @@ def run_ladder(
     agent_spec = _agent_spec(run_dir, settings)
     domain_spec = (agent.recipe.domain.id, dict(agent.recipe.domain.kwargs))
     players = start_players(domain, (agent_spec, *opponents))
+    if settings.jobs > 1:  # each started once (a clear error here); the workers build their own
+        for player in players[1:]:
+            player.close()
     try:
         rows = [
             _play_opponent(domain, (players[0], player), (agent_spec, spec), k, openings,
