@@ -80,8 +80,8 @@ class Domain(abc.ABC):
 
     Optional capabilities (see `Offers`; None = not offered) are attributes too:
     ``solver``, ``eval_buckets``, ``eval_positions``, ``default_rollout``,
-    ``ownership``, ``final_score``, ``export_game``, ``player_names``, ``variants`` and
-    ``board_mask_plane``.
+    ``ownership``, ``final_score``, ``export_game``, ``player_names``, ``variants``,
+    ``board_mask_plane`` and ``pass_action``.
     Generic layers (arena, eval, solve, players, GTP) ask for a capability, never for a
     name.
     """
@@ -109,6 +109,7 @@ class Domain(abc.ABC):
     player_names: tuple[str, str] = ("P0", "P1")
     variants: tuple[Any, ...] | None = None
     board_mask_plane: int | None = None
+    pass_action: int | None = None
 
     @abc.abstractmethod
     def new_store(self, size: int) -> Any:
@@ -299,6 +300,9 @@ class Offers:
     """Observation plane that is 1 on the board and 0 on padding, where a domain pads
     boards into a bigger frame (multi-size Go: plane 0); a net must read its mask there
     (``network.mask_plane``). None = every cell of an observation is on the board."""
+    pass_action: int | None = None
+    """The action that passes the turn (Go: ``N * N``), where a domain has one; self-play's
+    ``selfplay.min_pass_ply`` needs it. None = no pass move."""
 
 
 @dataclass(eq=False, repr=False)

@@ -104,6 +104,15 @@ class SelfPlaySection:
     from 0..N (the positions are still searched and recorded as usual), so the data
     holds opening positions that self-play's own openings never reach (an exact
     evaluation set drawn from random play is one such). 0 = off."""
+    min_pass_ply: int = 0
+    """N: self-play never passes in a game's first N plies while another legal move exists
+    (domains with a pass move, `Domain.pass_action`: Go). A pass chosen earlier is replaced
+    by the search's best other move (largest policy target, ties to the prior), and the
+    policy target of those plies gives the pass nothing (it is renormalized over the other
+    legal moves; the network's own policy with ``actor: policy``). It guards against the
+    early pass collapse: when a young value head calls every move lost, black passes,
+    white passes back and the empty board wins by komi (docs/go.md). Arena, ladder and
+    play are not affected. 0 = off."""
     ray_actors: int | None = None
     """Self-play units with ``distill train --ray`` (one Ray actor each, playing whole
     rounds); None = one per GPU of the cluster, else one per node. Unused without --ray."""
@@ -142,6 +151,8 @@ class SelfPlaySection:
             )
         if self.random_opening_plies < 0:
             raise ValueError(f"random_opening_plies must be >= 0, got {self.random_opening_plies}")
+        if self.min_pass_ply < 0:
+            raise ValueError(f"min_pass_ply must be >= 0, got {self.min_pass_ply}")
         if self.games_per_generation < 1 or self.concurrent_games < 1:
             raise ValueError("games_per_generation and concurrent_games must be >= 1")
         if self.temperature_moves < 0 or not self.temperature > 0:
@@ -507,6 +518,11 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
             f"{path}: network.mask_plane must be {plane}: domain {recipe.domain.id!r} pads "
             f"its boards into a bigger frame and marks the board in plane {plane}, got "
             f"{recipe.network.mask_plane}"
+        )
+    if recipe.selfplay.min_pass_ply and domain.pass_action is None:
+        raise ConfigError(
+            f"{path}: selfplay.min_pass_ply needs a domain with a pass move; "
+            f"{recipe.domain.id} has none (its Domain sets no 'pass_action')"
         )
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):

@@ -44,6 +44,7 @@ returns identical games; the rng is consumed in a fixed order.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,9 +52,10 @@ from typing import Any
 import numpy as np
 
 from distill.domain import Domain, uniform_legal_actions
+from distill.flywheel.early_pass import check_pass_guard, others_legal, without_pass
 from distill.recipe import SelfPlaySection
 from distill.replay.format import Arrays
-from distill.search import SearchConfig, Searcher
+from distill.search import SearchConfig, Searcher, SearchResult
 
 
 @dataclass
@@ -227,6 +229,7 @@ class SelfPlayWorker:
         self.num_games = int(num_games)
         self._searchers: dict[int, Searcher] = {}
         self.max_moves = min(selfplay.max_moves or domain.max_moves, domain.max_moves)
+        check_pass_guard(domain, selfplay.min_pass_ply)
 
     def play(self, rng: np.random.Generator) -> SelfPlayBatch:
         """Play one round of games to the end; see `SelfPlayBatch` for what is recorded."""
@@ -263,6 +266,8 @@ class SelfPlayWorker:
                 moves[live] = self._random_moves(store, active, moves[live], rng)
             if opening is not None:
                 moves[live] = self._opening_moves(store, active, moves[live], games, opening, rng)
+            if cfg.min_pass_ply:
+                result = self._guard_pass(store, active, live, result, moves, games.ply)
             games.record(domain, store, active, result, live, moves[live], full)
             domain.step(store, active, store, active, moves[live])
             searcher.advance(moves)
@@ -286,6 +291,8 @@ class SelfPlayWorker:
         while games.active.any():
             active = np.flatnonzero(games.active).astype(np.int64)
             mask = domain.legal_mask(store, active)
+            if self.config.min_pass_ply:  # the behaviour policy never passes early
+                mask = self._early_pass_masked(mask, games.ply[active])
             logits, value = self.evaluator(domain.encode(store, active), mask)
             step = PolicyStep(masked_softmax(logits, mask), np.asarray(value, np.float32))
             moves = sample_actions(step.policy_target, rng)
@@ -295,6 +302,42 @@ class SelfPlayWorker:
             domain.step(store, active, store, active, moves)
             self._finish_games(store, active, step.root_value, games, True)
         return games.to_batch(time.perf_counter() - start, self.evaluator.seconds - eval_start)
+
+    def _guard_pass(
+        self,
+        store: Any,
+        active: np.ndarray,
+        live: np.ndarray,
+        result: SearchResult,
+        moves: np.ndarray,
+        ply: np.ndarray,
+    ) -> SearchResult:
+        """``selfplay.min_pass_ply``: in games still in their first plies, a pass in `moves`
+        (int64[B], by searcher row; changed in place) becomes the search's best other move
+        and the returned result's policy target gives the pass nothing
+        (`distill.flywheel.early_pass.without_pass`)."""
+        early = ply[active] < self.config.min_pass_ply
+        if not early.any():
+            return result
+        rows, pass_action = live[early], self.domain.pass_action
+        assert pass_action is not None  # check_pass_guard at construction
+        legal = self.domain.legal_mask(store, active[early])
+        moves[rows], policy = without_pass(
+            moves[rows], result.policy_target[rows], result.prior[rows], legal, pass_action
+        )
+        target = result.policy_target.copy()
+        target[rows] = policy
+        return dataclasses.replace(result, policy_target=target)
+
+    def _early_pass_masked(self, mask: np.ndarray, ply: np.ndarray) -> np.ndarray:
+        """bool[K, A]: legal mask `mask` without the pass in rows whose ply int32[K] is
+        below ``min_pass_ply`` and that have another legal move."""
+        pass_action = self.domain.pass_action
+        assert pass_action is not None  # check_pass_guard at construction
+        early = (ply < self.config.min_pass_ply) & others_legal(mask, pass_action).any(axis=1)
+        mask = mask.copy()
+        mask[early, pass_action] = False
+        return mask
 
     def _random_moves(
         self, store: Any, active: np.ndarray, moves: np.ndarray, rng: np.random.Generator

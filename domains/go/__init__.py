@@ -234,6 +234,7 @@ def _build(rules: GoRules) -> GoDomain:
         ownership=ownership,
         final_score=tromp_taylor_score,
         player_names=("B", "W"),
+        pass_action=n * n,
     )
 
 

@@ -131,6 +131,7 @@ def _padded(plain: GoDomain, frame: int, record: int) -> GoDomain:
         final_score=tromp_taylor_score,
         player_names=("B", "W"),
         board_mask_plane=PLANE_ON_BOARD,
+        pass_action=frame * frame,
     )
     domain.export_game = functools.partial(_export_sgf, plain, frame)
     return domain
