@@ -19,6 +19,8 @@ batch), then every game plays its move. Per ply the worker
   already); with probability ``random_move_fraction`` a uniformly random legal move
   instead, and every move of a game's first k plies is uniformly random, k drawn per
   game from 0..``random_opening_plies`` (the positions are still recorded);
+* never passes in a game's first ``min_pass_ply`` plies while another move is legal
+  (`distill.flywheel.early_pass`: the pass is neither played nor a policy target there);
 * with ``actor: policy`` searches nothing: every move is sampled from the network's
   policy at temperature 1 and recorded with that policy and the network's value (the
   on-policy actor of the policy-gradient losses, `SelfPlayWorker.play_policy`);
@@ -44,9 +46,8 @@ returns identical games; the rng is consumed in a fixed order.
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -327,7 +328,7 @@ class SelfPlayWorker:
         )
         target = result.policy_target.copy()
         target[rows] = policy
-        return dataclasses.replace(result, policy_target=target)
+        return replace(result, policy_target=target)
 
     def _early_pass_masked(self, mask: np.ndarray, ply: np.ndarray) -> np.ndarray:
         """bool[K, A]: legal mask `mask` without the pass in rows whose ply int32[K] is
