@@ -4,8 +4,10 @@ The tic-tac-toe smoke recipe trains two generations on 2 Ray units; one unit is
 SIGKILLed after it played round 0 of generation 1 and before it returned it (the games in
 flight), Ray restarts it and the round is played again. The run's shards and final
 checkpoint must be byte-identical to an in-process run of the same recipe: no game lost,
-none counted twice, and the units used each generation's weights. Bad input (Ray
-missing, an address where nothing listens) is one error line, exit 2, nothing written.
+none counted twice, and the units used each generation's weights. A two-node cluster
+simulated on this machine gets one unit a node through ``--ray HOST:PORT``. Bad input
+(Ray missing, an address where nothing listens) is one error line, exit 2, nothing
+written.
 
 CI installs ``distill[ray]`` (make install); the Ray run is skipped only where Ray is not
 importable.
@@ -86,6 +88,37 @@ def test_a_killed_unit_is_restarted_and_the_run_matches_an_in_process_run(
         assert (ray_dir.replay / name).read_bytes() == (local.replay / name).read_bytes()
     last = state.checkpoints[-1]
     assert (ray_dir.checkpoints / last).read_bytes() == (local.checkpoints / last).read_bytes()
+
+
+@needs_ray
+def test_two_nodes_get_one_unit_each_through_the_address(tmp_path):
+    """A two-node Ray cluster on this machine (`ray.cluster_utils.Cluster`: two raylets of
+    one CPU each, as two machines would be): ``distill train --ray HOST:PORT`` with no
+    ``ray_actors`` starts one unit a node, placed one a node, and trains the smoke
+    recipe to its end."""
+    from ray.cluster_utils import Cluster
+
+    store = 80 * 2**20
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": store}
+    )
+    try:
+        cluster.add_node(num_cpus=1, object_store_memory=store)
+        cluster.wait_for_nodes()
+        overrides = [*TINY, "arena.min_games=2"]
+        command = [sys.executable, "-m", "distill.cli", "train", str(SMOKE), *sets(overrides)]
+        command += ["--run-dir", str(tmp_path / "run"), "--ray", cluster.address]
+        log = tmp_path / "train.log"
+        with log.open("w") as out:  # a file, not a pipe (Ray's daemons may hold a pipe)
+            code = subprocess.run(
+                command, stdout=out, stderr=subprocess.STDOUT, timeout=1800
+            ).returncode
+        assert code == 0, log.read_text()
+    finally:
+        cluster.shutdown()
+    assert "Ray: 2 self-play unit(s) on 2 of the cluster's 2 node(s)" in log.read_text()
+    state = RunDir.open(tmp_path / "run").read_state()
+    assert state.finished and state.games == 16
 
 
 #: Decoupled on 2 Ray units: 3 generations of 4 rounds of 2 games.

@@ -185,7 +185,8 @@ def _train_on_ray(
     actors = recipe.selfplay.ray_actors or default_actors(ray)
     units = RaySelfPlay(ray, run_dir.read_recipe_text(), derive(recipe).games_per_round, actors)
     if not progress.quiet:
-        print(f"Ray: {actors} self-play unit(s) on {len(ray.nodes())} node(s)")
+        placed, alive = len(set(units.nodes())), sum(1 for n in ray.nodes() if n.get("Alive"))
+        print(f"Ray: {actors} self-play unit(s) on {placed} of the cluster's {alive} node(s)")
     try:
         return train(run_dir, progress, units)
     finally:

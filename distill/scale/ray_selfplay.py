@@ -186,6 +186,12 @@ class SelfPlayUnit:
         """The unit's process id (tests kill it)."""
         return os.getpid()
 
+    def node(self) -> str:
+        """The id of the Ray node the unit runs on."""
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+
     def play(self, weights: list[Any], version: int, generation: int, round_: int) -> Any:
         """Play round `round_` of `generation` with the weights of `version`.
 
@@ -245,7 +251,11 @@ class RaySelfPlay:
         self.ray = ray
         gpu = int(ray.cluster_resources().get("GPU", 0)) >= actors
         unit = ray.remote(SelfPlayUnit).options(
-            num_cpus=1, num_gpus=1 if gpu else 0, max_restarts=UNIT_RESTARTS, max_task_retries=0
+            num_cpus=1,
+            num_gpus=1 if gpu else 0,
+            max_restarts=UNIT_RESTARTS,
+            max_task_retries=0,
+            scheduling_strategy="SPREAD",  # one a node first: "one per node" means that
         )
         hook = os.environ.get(KILL_HOOK_ENV)
         device = "cuda" if gpu else "cpu"
@@ -253,6 +263,10 @@ class RaySelfPlay:
         self.version = -1
         self.weights: Any = None
         self.rounds_redone = 0
+
+    def nodes(self) -> list[str]:
+        """The Ray node id of each unit (waits until every unit has started)."""
+        return [str(node) for node in self.ray.get([u.node.remote() for u in self.units])]
 
     def set_weights(self, state_dict: dict[str, Any], version: int) -> None:
         """Publish the weights of `version` (one ``ray.put``; units fetch on first use)."""
