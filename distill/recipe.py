@@ -501,6 +501,7 @@ def load_recipe(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -
 def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
     """ConfigError naming the first field that asks the domain for what it does not offer."""
     from distill.arena.pool import check_references
+    from distill.flywheel.early_pass import check_pass_guard
 
     if domain.solver is None and recipe.arena.perfect_play_check:
         raise ConfigError(
@@ -519,11 +520,10 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
             f"its boards into a bigger frame and marks the board in plane {plane}, got "
             f"{recipe.network.mask_plane}"
         )
-    if recipe.selfplay.min_pass_ply and domain.pass_action is None:
-        raise ConfigError(
-            f"{path}: selfplay.min_pass_ply needs a domain with a pass move; "
-            f"{recipe.domain.id} has none (its Domain sets no 'pass_action')"
-        )
+    try:
+        check_pass_guard(domain, recipe.selfplay.min_pass_ply)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     heads = recipe.network.heads
     for head, offered in (("ownership", domain.ownership), ("score", domain.final_score)):
         if getattr(heads, head) and offered is None:  # the head would never get a target
