@@ -1,14 +1,28 @@
-"""Where a run computes: the recipe's ``device: auto|cpu|cuda`` resolved on this machine.
+"""Where a run computes: the recipe's ``device: auto|cpu|cuda`` and ``precision:
+auto|float32|bfloat16`` resolved on this machine.
 
-One place decides, so self-play, the learner and the arena never disagree:
+One place decides, so self-play and the learner never disagree:
 
 ============  ==========================  ============================================
-``device``    self-play / arena inference  learner (Lightning)
+``device``    self-play inference          learner (Lightning)
 ============  ==========================  ============================================
-``cpu``       CPU, float32                 ``accelerator="cpu"``, ``precision="32-true"``
-``cuda``      CUDA, bfloat16 autocast      ``accelerator="gpu"``, ``precision="bf16-mixed"``
+``cpu``       CPU                          ``accelerator="cpu"``
+``cuda``      CUDA                         ``accelerator="gpu"``
 ``auto``      ``cuda`` where a CUDA GPU is present, else ``cpu``
 ============  ==========================  ============================================
+
+=============  ==========================  ============================================
+``precision``  self-play inference          learner (Lightning)
+=============  ==========================  ============================================
+``float32``    float32                      ``precision="32-true"``
+``bfloat16``   bfloat16 autocast            ``precision="bf16-mixed"`` (float32 weights)
+``auto``       ``bfloat16`` on CUDA, ``float32`` on a CPU
+=============  ==========================  ============================================
+
+Every network evaluation of a run follows it: self-play, the arena, and the players
+that load the run later (`run:` in the ladder, matches and GTP). bfloat16 on a CPU pays
+where the CPU computes in it natively (AVX512-BF16 or AMX, `cpu_has_native_bf16`;
+measured in docs/benchmarks.md); elsewhere it is emulated and slower than float32.
 
 `check_machine` refuses, with one line, a recipe this machine cannot run (``device:
 cuda`` without a GPU, more self-play actors than cores); `distill train` calls it
@@ -24,6 +38,7 @@ from typing import Any, Literal
 from distill.errors import ConfigError
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
+PrecisionChoice = Literal["auto", "float32", "bfloat16"]
 
 
 def cuda_available() -> bool:
@@ -51,9 +66,30 @@ class Placement:
         return self.device == "cuda"
 
 
-def resolve_device(choice: str) -> Placement:
-    """The `Placement` of a recipe's ``device`` on this machine (ConfigError: cuda without
-    a GPU, or an unknown choice)."""
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX), as torch's
+    CPU kernels see it; elsewhere bfloat16 is emulated and slower than float32."""
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
+
+
+def inference_dtype(device: str, precision: str) -> Literal["float32", "bfloat16"]:
+    """The self-play inference dtype of `precision` (auto|float32|bfloat16) on `device`
+    ("cpu" or "cuda"); ConfigError for an unknown precision."""
+    if precision == "auto":
+        return "bfloat16" if device == "cuda" else "float32"
+    if precision == "float32":
+        return "float32"
+    if precision == "bfloat16":
+        return "bfloat16"
+    raise ConfigError(f"precision must be auto, float32 or bfloat16, got {precision!r}")
+
+
+def resolve_device(choice: str, precision: str = "auto") -> Placement:
+    """The `Placement` of a recipe's ``device`` and ``precision`` on this machine
+    (ConfigError: cuda without a GPU, or an unknown choice)."""
     if choice not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"device must be auto, cpu or cuda, got {choice!r}")
     if choice == "cuda" and not cuda_available():
@@ -61,9 +97,11 @@ def resolve_device(choice: str) -> Placement:
             "device: cuda, but torch sees no CUDA GPU on this machine "
             "(use device: auto or cpu, or install a CUDA build of torch)"
         )
-    if choice == "cpu" or (choice == "auto" and not cuda_available()):
-        return Placement("cpu", "float32", "cpu", "32-true")
-    return Placement("cuda", "bfloat16", "gpu", "bf16-mixed")
+    cpu = choice == "cpu" or (choice == "auto" and not cuda_available())
+    device = "cpu" if cpu else "cuda"
+    dtype = inference_dtype(device, precision)
+    learner = "bf16-mixed" if dtype == "bfloat16" else "32-true"
+    return Placement(device, dtype, "cpu" if cpu else "gpu", learner)
 
 
 def check_core_count(count: int, what: str) -> None:
@@ -82,7 +120,7 @@ def check_machine(recipe: Any) -> Placement:
     from distill.actors import check_actor_count
 
     try:
-        placement = resolve_device(recipe.device)
+        placement = resolve_device(recipe.device, recipe.precision)
     except ConfigError as exc:
         raise ConfigError(f"recipe field device: {exc}") from None
     if recipe.selfplay.actors:
@@ -103,8 +141,11 @@ def check_machine(recipe: Any) -> Placement:
 __all__ = [
     "DeviceChoice",
     "Placement",
+    "PrecisionChoice",
     "check_core_count",
     "check_machine",
+    "cpu_has_native_bf16",
     "cuda_available",
+    "inference_dtype",
     "resolve_device",
 ]

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from distill.config import apply_overrides, dump_yaml, from_dict, load_yaml
 from distill.credit import ValueTargetConfig
-from distill.devices import DeviceChoice
+from distill.devices import DeviceChoice, PrecisionChoice
 from distill.errors import ConfigError, DistillError
 from distill.nets.config import NetConfig
 from distill.registry import make
@@ -399,10 +399,16 @@ class Recipe:
     threads: int = 1
     """torch intra-op threads (the machine's cores are shared with numba search)."""
     device: DeviceChoice = "auto"
-    """Where self-play inference and the learner run: ``cuda`` (bf16 inference, bf16-mixed
-    learner), ``cpu`` (float32), or ``auto``: cuda where torch sees a CUDA GPU, else cpu
-    (`distill.devices`). ``cuda`` on a machine without one is refused before anything is
+    """Where self-play inference and the learner run: ``cuda``, ``cpu``, or ``auto``: cuda
+    where torch sees a CUDA GPU, else cpu (`distill.devices`; the number format is
+    `precision`). ``cuda`` on a machine without one is refused before anything is
     written."""
+    precision: PrecisionChoice = "auto"
+    """Number format of the network's work: ``float32``; ``bfloat16`` (inference under
+    bfloat16 autocast, the learner in Lightning's ``bf16-mixed`` with float32 weights);
+    ``auto``: bfloat16 on CUDA, float32 on a CPU. Every evaluation of the run follows it
+    (self-play, arena, and players loaded from the run). On a CPU with native bfloat16
+    (AVX512-BF16, AMX) it is faster (docs/benchmarks.md); elsewhere slower."""
     domain: DomainSection = field(default_factory=DomainSection)
     """The game."""
     network: NetConfig = field(default_factory=NetConfig)

@@ -72,6 +72,8 @@ class ActorSpec:
     local_net: Any = None
     """A `NetConfig`: evaluate with a local copy of the network (weights arrive by
     ``("weights", path, version)`` commands) instead of the server; None = server."""
+    dtype: str = "float32"
+    """The local network's inference dtype ("float32" or "bfloat16"; `distill.devices`)."""
 
 
 def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results: Any) -> None:
@@ -92,7 +94,7 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
         domain = make(spec.domain_id, **spec.domain_kwargs)
         evaluator: Any = RemoteEvaluator(slot, spec.actor_id, requests, done)
         if spec.local_net is not None:
-            evaluator = LocalEvaluator(spec.local_net, domain)
+            evaluator = LocalEvaluator(spec.local_net, domain, spec.dtype)
         worker = SelfPlayWorker(
             domain, evaluator, search=spec.search, selfplay=spec.selfplay, num_games=spec.num_games
         )
@@ -122,26 +124,30 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
 
 
 class LocalEvaluator:
-    """The actor's own copy of the network (one torch thread), reloaded by version."""
+    """The actor's own copy of the network (one torch thread, on the CPU, in `dtype`),
+    reloaded by version."""
 
-    def __init__(self, net_config: Any, domain: Any) -> None:
+    def __init__(self, net_config: Any, domain: Any, dtype: str = "float32") -> None:
         import torch
 
-        from distill.inference import NetEvaluator
         from distill.nets import build_net
 
         torch.set_num_threads(1)
         self.net = build_net(net_config, domain.obs_shape, domain.num_actions)
-        self.evaluator = NetEvaluator(self.net)
+        self.dtype = dtype
+        self.evaluator = self._evaluator()
         self.version = 0
+
+    def _evaluator(self) -> Any:
+        from distill.inference import InferenceOptions, NetEvaluator
+
+        return NetEvaluator(self.net, options=InferenceOptions(dtype=self.dtype))  # type: ignore[arg-type]
 
     def load(self, path: str, version: int) -> None:
         import torch
 
-        from distill.inference import NetEvaluator
-
         self.net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        self.evaluator = NetEvaluator(self.net)
+        self.evaluator = self._evaluator()
         self.version = version
 
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,8 @@ class ActorPool:
         actors: N actor processes (at least 1; at most the CPU count).
         games_per_actor: G, games each actor plays at once per round.
         device: the server's torch device ("cpu", "cuda", "cuda:1", ...).
-        dtype: "float32" or "bfloat16" for the server's forward.
+        dtype: "float32" or "bfloat16": the inference dtype of the server, or of each
+            local actor's network.
         server_threads: torch threads of the server.
         inference: "server" (one inference process evaluates every actor's leaves) or
             "local" (each actor evaluates with its own copy of the net on its own core;
@@ -133,6 +134,7 @@ class ActorPool:
                     self.layout,
                     self._slots[actor_id].name,
                     local_net=net_config if self.local else None,
+                    dtype=dtype,
                 )
                 args = (spec, self._requests, self._dones[actor_id])
                 self._start(f"actor-{actor_id}", actor_main, (*args, *self._actor_queues(actor_id)))

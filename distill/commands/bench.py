@@ -18,6 +18,7 @@ TARGETS: dict[str, str] = {
     "go-rules": "go_rules",
     "gpu": "gpu",
     "inference": "inference",
+    "learner": "learner",
     "search": "search",
     "selfplay": "selfplay",
     "solver": "solver",

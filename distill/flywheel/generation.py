@@ -71,11 +71,11 @@ class Learner:
         net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
         total = derive(recipe).total_learner_steps
         module = DistillModule(net, recipe.learner, total_steps=total, credit=recipe.credit)
-        return cls(domain, module, resolve_device(recipe.device))
+        return cls(domain, module, resolve_device(recipe.device, recipe.precision))
 
     def evaluator(self) -> Any:
-        """A fresh evaluator of the current weights on the run's device (rebuilt after
-        every fit): float32 on the CPU, bfloat16 autocast on CUDA."""
+        """A fresh evaluator of the current weights on the run's device and in its
+        inference dtype (`distill.devices`; rebuilt after every fit)."""
         from distill.inference import InferenceOptions, NetEvaluator
 
         options = InferenceOptions(dtype=self.placement.inference_dtype)

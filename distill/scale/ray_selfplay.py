@@ -209,13 +209,15 @@ class SelfPlayUnit:
     def _load(self, ref: Any, version: int) -> None:
         import ray
 
+        from distill.devices import inference_dtype
         from distill.flywheel.selfplay import SelfPlayWorker
-        from distill.inference import NetEvaluator
+        from distill.inference import InferenceOptions, NetEvaluator
 
         self.net.load_state_dict(ray.get(ref))
+        dtype = inference_dtype(self.device, self.recipe.precision)
         self.worker = SelfPlayWorker(
             self.domain,
-            NetEvaluator(self.net, device=self.device),
+            NetEvaluator(self.net, device=self.device, options=InferenceOptions(dtype=dtype)),
             search=self.recipe.search,
             selfplay=self.recipe.selfplay,
             num_games=self.games,
