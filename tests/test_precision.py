@@ -62,13 +62,13 @@ def test_an_unknown_precision_in_a_recipe_is_one_line_and_writes_nothing(tmp_pat
     assert not root.exists()
 
 
-def test_a_local_actor_evaluates_in_the_dtype_it_is_given(one_torch_thread):
+def test_a_local_actor_evaluates_in_the_dtype_it_is_given(tmp_path, one_torch_thread):
     domain = make("go", size=9)
     recipe = load_recipe("go9-smoke")
     single = LocalEvaluator(recipe.network, domain, "float32")
     half = LocalEvaluator(recipe.network, domain, "bfloat16")
-    half.net.load_state_dict(single.net.state_dict())
-    half.evaluator = half._evaluator()
+    torch.save(single.net.state_dict(), tmp_path / "weights.pt")
+    half.load(str(tmp_path / "weights.pt"), 1)  # as an actor gets the learner's weights
     rng = np.random.default_rng(0)
     obs = (rng.random((8, *domain.obs_shape)) < 0.3).astype(np.float32)
     mask = np.ones((8, domain.num_actions), np.bool_)
