@@ -132,8 +132,12 @@ def test_match_with_a_run_player_and_seconds_per_move(run_dir: Path, tmp_path: P
         "--seconds-per-move", "0.05", "--opening-plies", "1", "--out", str(tmp_path),
     ]  # fmt: skip
     assert main(argv) == 0
-    games = json.loads((tmp_path / "results.json").read_text())["games"]
+    results = json.loads((tmp_path / "results.json").read_text())
+    games = results["games"]
     assert [g["opening"] for g in games] == [1, 1]
+    settings = results["settings"]  # how to play the same match again
+    assert (settings["seed"], settings["opening_plies"], settings["games"]) == (0, 1, 2)
+    assert (settings["size"], settings["seconds_per_move"]) == (5, 0.05)
     assert len({g["moves"] for g in games}) >= 1 and (tmp_path / "game-002.sgf").exists()
 
 
@@ -150,6 +154,9 @@ def test_ladder_against_random_writes_results_and_a_plot(
     row = ladder["rows"][0]
     assert row["wins"] + row["draws"] + row["losses"] == 3 and row["opponent_elo"] is None
     assert ladder["elo"] == {"elo": None, "low": None, "high": None}  # no anchored opponent
+    settings = ladder["settings"]  # enough to replay the same openings and searches
+    assert (settings["games"], settings["simulations"], settings["seed"]) == (3, 4, 0)
+    assert (settings["opening_plies"], settings["resign"], settings["jobs"]) == (2, None, 1)
     assert sorted(p.name for p in (folder / "random").glob("*.sgf")) == [
         "game-001.sgf",
         "game-002.sgf",

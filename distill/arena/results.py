@@ -4,8 +4,9 @@ and per-player summaries with Wilson intervals.
 `MatchWriter` is the ``on_game`` callback of `distill.arena.match.play_match` that
 ``distill match`` and the ladder use: after every game it writes that game's record
 (SGF for Go through `Domain.export_game`, else the move list) and rewrites
-``results.csv`` (one row per game) and ``results.json`` (summary + games), every
-file atomically, so a match killed at any moment leaves complete files.
+``results.csv`` (one row per game) and ``results.json`` (the match's settings where
+given, summary, games), every file atomically, so a match killed at any moment leaves
+complete files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import dataclasses
 import io
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from distill.arena.match import GameRecord
 from distill.domain import Domain
@@ -64,8 +67,15 @@ def summary(records: list[GameRecord], labels: tuple[str, str]) -> list[dict[str
 class MatchWriter:
     """Writes each finished game and the running results into `out_dir` (see module doc)."""
 
-    def __init__(self, domain: Domain, out_dir: Path, labels: tuple[str, str]) -> None:
+    def __init__(
+        self,
+        domain: Domain,
+        out_dir: Path,
+        labels: tuple[str, str],
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
         self.domain, self.out_dir, self.labels = domain, out_dir, labels
+        self.settings = settings
         self.records: list[GameRecord] = []
         out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -75,7 +85,7 @@ class MatchWriter:
         atomic_write(self.out_dir / name, text)
         self.records.append(dataclasses.replace(record, file=name))
         self.records.sort(key=lambda r: r.number)
-        write_results(self.out_dir, self.records, self.labels)
+        write_results(self.out_dir, self.records, self.labels, self.settings)
 
     def _export(self, record: GameRecord) -> tuple[str, str]:
         if self.domain.export_game is not None:
@@ -84,8 +94,14 @@ class MatchWriter:
         return ".txt", f"{record.players[0]} vs {record.players[1]}: {moves}  {record.result}\n"
 
 
-def write_results(out_dir: Path, records: list[GameRecord], labels: tuple[str, str]) -> None:
-    """Write ``results.csv`` (one row per game) and ``results.json`` atomically."""
+def write_results(
+    out_dir: Path,
+    records: list[GameRecord],
+    labels: tuple[str, str],
+    settings: Mapping[str, Any] | None = None,
+) -> None:
+    """Write ``results.csv`` (one row per game) and ``results.json`` atomically;
+    `settings` (how the match was played: seed, openings, ...) go into the JSON."""
     rows = [_row(r) for r in records]
     buffer = io.StringIO()
     fields = list(rows[0]) if rows else [f.name for f in dataclasses.fields(GameRecord)]
@@ -93,7 +109,10 @@ def write_results(out_dir: Path, records: list[GameRecord], labels: tuple[str, s
     writer.writeheader()
     writer.writerows(rows)
     atomic_write(out_dir / "results.csv", buffer.getvalue())
-    payload = {"players": list(labels), "summary": summary(records, labels), "games": rows}
+    payload: dict[str, Any] = {"players": list(labels)}
+    if settings is not None:
+        payload["settings"] = dict(settings)
+    payload.update(summary=summary(records, labels), games=rows)
     atomic_write(out_dir / "results.json", json.dumps(payload, indent=2) + "\n")
 
 

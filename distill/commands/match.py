@@ -80,7 +80,12 @@ def run(args: argparse.Namespace) -> int:
     for player in (player_a, player_b):
         if args.seconds_per_move is not None and hasattr(player, "seconds_per_move"):
             player.seconds_per_move = args.seconds_per_move
-    writer = MatchWriter(domain, args.out, labels)
+    settings = {
+        key: getattr(args, key)
+        for key in ("domain", "size", "komi", "games", "seed", "opening_plies")
+    }
+    settings.update(seconds_per_move=args.seconds_per_move, max_moves=args.max_moves)
+    writer = MatchWriter(domain, args.out, labels, settings)
 
     def report(record: GameRecord) -> None:
         writer(record)

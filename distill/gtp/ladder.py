@@ -171,6 +171,9 @@ class LadderResult:
     seconds_per_move: float | None
     rows: list[LadderRow]
     elo: EloEstimate
+    settings: LadderSettings | None = None
+    """How it was played (seed, openings, simulations, resignation, jobs), so that a
+    ladder can be replayed on the same openings; None in ladders written before."""
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -263,6 +266,7 @@ def run_ladder(
         seconds_per_move=settings.seconds_per_move,
         rows=rows,
         elo=fit_elo(scores),
+        settings=settings,
     )
     atomic_write(out / "ladder.json", json.dumps(result.to_json(), indent=2) + "\n")
     return result
