@@ -1,7 +1,7 @@
 """Where a run computes: the recipe's ``device: auto|cpu|cuda`` and ``precision:
 auto|float32|bfloat16`` resolved on this machine.
 
-One place decides, so self-play and the learner never disagree:
+One place decides, so self-play, the learner and the arena never disagree:
 
 ============  ==========================  ============================================
 ``device``    self-play inference          learner (Lightning)

@@ -7,8 +7,8 @@ float32, and bfloat16 autocast with float32 weights (what Lightning's ``bf16-mix
 does, the learner of ``precision: bfloat16``). The two are timed in alternation, best
 of `repeats`, so a machine whose load changes affects both alike. The batch's values do
 not change the cost: observations are random 0/1 planes, targets random but well
-formed. Also reports the largest difference between the two losses of the first step
-(the numerics bfloat16 costs) and, for reference, whether torch sees native bfloat16 on
+formed. Also reports the first step's loss in each format (the same weights and batch,
+so they differ by bfloat16's rounding only) and whether torch sees native bfloat16 on
 this CPU. Prints a rich table, then one JSON line.
 """
 
