@@ -74,6 +74,6 @@ def _network(args: argparse.Namespace) -> tuple[Any, tuple[int, int, int], int, 
     obs_shape = (args.planes, height, width)
     pool = max(1, min(16, args.channels // 4))
     resnet = ResNetConfig(channels=args.channels, blocks=args.blocks, global_pool_channels=pool)
-    net = build_net(NetConfig(resnet=resnet), obs_shape, height * width + 1)
-    title = f"{args.blocks}x{args.channels} ResNet, {height}x{width}"
-    return net, obs_shape, height * width + 1, title
+    actions = height * width + 1
+    net = build_net(NetConfig(resnet=resnet), obs_shape, actions)
+    return net, obs_shape, actions, f"{args.blocks}x{args.channels} ResNet, {height}x{width}"
