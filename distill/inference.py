@@ -5,7 +5,9 @@ value float32[B])``: numpy in, numpy out, so the search never touches torch.
 Logits of illegal actions are `ILLEGAL_LOGIT` (finite, so a softmax over a row is
 never NaN); values are in [-1, 1] from the view of the player to move.
 ``evaluator.auxiliary(obs)`` returns the net's auxiliary outputs (ownership, score)
-for analysis tools such as GTP ``kata-analyze``.
+for analysis tools such as GTP ``kata-analyze``; ``evaluator.evaluate_scored(obs,
+mask)`` adds the score head's margin to the pair, for a search with a score utility
+(``evaluator.scored`` says whether the net has that head).
 
 The wrapped net runs in eval mode under ``torch.inference_mode()``. By default
 the evaluator holds a deep copy of the net, so a learner training the original
@@ -111,6 +113,9 @@ class NetEvaluator:
         if options.channels_last:
             model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self._net = model  # the plain net (all outputs), for `auxiliary`
+        heads = getattr(getattr(net, "config", None), "heads", None)
+        self.scored = bool(getattr(heads, "score", False))
+        """True when the net has a score head (`evaluate_scored` works)."""
         self._model: Any = _PolicyValue(model).eval()
         self._prepared = not (options.freeze or options.compile)
 
@@ -155,6 +160,37 @@ class NetEvaluator:
             if key in out
         }
 
+    def evaluate_scored(
+        self, obs: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`__call__`'s (logits, value) and the score head's margin float32[B] (points, for
+        the player to move), from one forward pass of the plain net."""
+        self._check(obs, mask)
+        if not self.scored:
+            raise ShapeError("evaluate_scored needs a net with a score head (heads.score)")
+        if obs.shape[0] == 0:
+            empty = np.zeros(0, np.float32)
+            return np.zeros(mask.shape, np.float32), empty, empty
+        with torch.inference_mode(), self._autocast():
+            out = self._net(self._input(obs))
+        logits = self._masked(out[POLICY].float(), mask)
+        value = out[VALUE].float().cpu().numpy()
+        return logits, value, out[SCORE].float().cpu().numpy()
+
+    def _check(self, obs: np.ndarray, mask: np.ndarray) -> None:
+        if obs.ndim != 4 or mask.ndim != 2 or obs.shape[0] != mask.shape[0]:
+            raise ShapeError(
+                f"evaluator expects obs[B, C, H, W] and mask[B, A] with one B, got "
+                f"{obs.shape} and {mask.shape}"
+            )
+
+    def _masked(self, logits: Tensor, mask: np.ndarray) -> np.ndarray:
+        """Logits as numpy with illegal actions at ILLEGAL_LOGIT (mask bool[B, A])."""
+        if logits.shape != mask.shape:
+            raise ShapeError(f"net gives logits {tuple(logits.shape)}, mask is {mask.shape}")
+        legal = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.bool_)).to(logits.device)
+        return logits.masked_fill(~legal, ILLEGAL_LOGIT).cpu().numpy()  # type: ignore[no-any-return]
+
     def forward(self, obs: np.ndarray) -> tuple[Tensor, Tensor]:
         """Unmasked (logits float32[B, A], value float32[B]) as tensors on the device."""
         x = self._input(obs)
@@ -166,19 +202,11 @@ class NetEvaluator:
 
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(logits float32[B, A] with illegal = ILLEGAL_LOGIT, value float32[B])."""
-        if obs.ndim != 4 or mask.ndim != 2 or obs.shape[0] != mask.shape[0]:
-            raise ShapeError(
-                f"evaluator expects obs[B, C, H, W] and mask[B, A] with one B, got "
-                f"{obs.shape} and {mask.shape}"
-            )
+        self._check(obs, mask)
         if obs.shape[0] == 0:
             return np.zeros(mask.shape, np.float32), np.zeros(0, np.float32)
         logits, value = self.forward(obs)
-        if logits.shape != mask.shape:
-            raise ShapeError(f"net gives logits {tuple(logits.shape)}, mask is {mask.shape}")
-        legal = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.bool_)).to(logits.device)
-        logits = logits.masked_fill(~legal, ILLEGAL_LOGIT)
-        return logits.cpu().numpy(), value.cpu().numpy()
+        return self._masked(logits, mask), value.cpu().numpy()
 
 
 def _matmul_gflops(seconds_budget: float = 0.2) -> float:

@@ -538,6 +538,11 @@ def _require_offers(path: str | Path, recipe: Recipe, domain: Any) -> None:
                 f"{'ownership' if head == 'ownership' else 'final_score'}; "
                 f"{recipe.domain.id} does not"
             )
+    if recipe.search.uses_score_utility and not heads.score:
+        raise ConfigError(
+            f"{path}: search.score_utility_static / score_utility_dynamic need a network "
+            "with a score head: set network.heads.score: true"
+        )
 
 
 def _check_ladder(path: str | Path, recipe: Recipe, domain: Any) -> None:

@@ -180,3 +180,27 @@ def test_a_ladder_opponent_that_cannot_start_is_one_error(
     err = capsys.readouterr().err
     assert "/nonexistent/engine" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_run_spec_and_ladder_take_the_score_utility(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    go = distill.make("go", size=5, komi=7.5)
+    player = make_player(f"run:{run_dir},sims=6,score_static=0.2,score_dynamic=0.1", go)
+    assert isinstance(player, SearchPlayer)
+    search = player.config
+    assert (search.score_utility_static, search.score_utility_dynamic) == (0.2, 0.1)
+    position = Position(go).play_all(["C3"])
+    move = int(player.select([position], np.random.default_rng(0))[0])
+    assert position.legal_mask()[move]
+    assert make_player(f"run:{run_dir}", go).config.uses_score_utility is False  # the recipe's
+    for bad in ("score_static=-0.1", "score_dynamic=inf", "score_static=x"):
+        with pytest.raises(distill.errors.ConfigError, match="score_"):
+            make_player(f"run:{run_dir},{bad}", go)
+    out = tmp_path / "ladder"
+    argv = ["ladder", str(run_dir), "--opponents", "random", "--games", "2",
+            "--simulations", "4", "--score-static", "0.2", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    settings = json.loads((out / "ladder.json").read_text())["settings"]
+    assert (settings["score_static"], settings["score_dynamic"]) == (0.2, None)
+    capsys.readouterr()

@@ -146,3 +146,23 @@ def test_auxiliary_outputs_are_the_heads_the_net_has():
     assert NetEvaluator(build_net(CONFIG, (2, 6, 7), 7)).auxiliary(batch()[0]) == {}
     with pytest.raises(ShapeError, match="obs"):
         NetEvaluator(both).auxiliary(obs[0])
+
+
+def test_evaluate_scored_adds_the_score_head_to_the_pair():
+    torch.manual_seed(3)
+    heads = HeadsConfig(policy_channels=8, value_channels=8, value_hidden=16, score=True)
+    net = build_net(NetConfig(resnet=CONFIG.resnet, heads=heads), (2, 5, 5), 26)
+    obs = (np.random.default_rng(4).random((3, 2, 5, 5)) < 0.3).astype(np.float32)
+    mask = np.random.default_rng(5).random((3, 26)) < 0.7
+    evaluator = NetEvaluator(net)
+    assert evaluator.scored
+    logits, value, score = evaluator.evaluate_scored(obs, mask)
+    plain_logits, plain_value = evaluator(obs, mask)
+    np.testing.assert_allclose(logits, plain_logits, atol=1e-5)
+    np.testing.assert_allclose(value, plain_value, atol=1e-6)
+    np.testing.assert_allclose(score, evaluator.auxiliary(obs)["score"], atol=1e-5)
+    assert score.shape == (3,) and score.dtype == np.float32
+    unscored = NetEvaluator(build_net(CONFIG, (2, 6, 7), 7))
+    assert not unscored.scored
+    with pytest.raises(ShapeError, match="score head"):
+        unscored.evaluate_scored(*batch())

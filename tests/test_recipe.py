@@ -110,6 +110,18 @@ def test_ownership_and_score_heads_need_a_domain_that_offers_them(tmp_path):
         load_recipe(path, ["domain.id=tictactoe", "search.temperature=1.0"])  # selfplay's
 
 
+def test_a_score_utility_needs_the_score_head(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\n")
+    go = ["domain.id=go", "domain.kwargs={size: 5}", "search.score_utility_dynamic=0.2"]
+    with pytest.raises(ConfigError, match=r"set network\.heads\.score: true"):
+        load_recipe(path, go)
+    recipe = load_recipe(path, [*go, "network.heads.score=true"])
+    assert recipe.search.uses_score_utility and recipe.search.score_utility_dynamic == 0.2
+    with pytest.raises(ConfigError, match="score_utility_static must be >= 0"):
+        load_recipe(path, [*go, "network.heads.score=true", "search.score_utility_static=-1"])
+
+
 def test_unknown_top_level_key_lists_sections(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("name: r\nsearh: {}\n")

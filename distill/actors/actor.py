@@ -32,15 +32,27 @@ from distill.actors.slots import Slot, SlotLayout
 class RemoteEvaluator:
     """``(obs float32[B,C,H,W], mask bool[B,A]) -> (logits, value)`` through the server."""
 
-    def __init__(self, slot: Slot, actor_id: int, requests: Any, done: Any) -> None:
+    def __init__(
+        self, slot: Slot, actor_id: int, requests: Any, done: Any, scored: bool = False
+    ) -> None:
         self.slot, self.actor_id = slot, actor_id
         self.requests, self.done = requests, done
+        self.scored = scored
+        """True when the server answers score margins too (`evaluate_scored`)."""
         self.version = -1  # the weights version of the last answer
 
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        logits, value, _ = self.evaluate_scored(obs, mask)
+        return logits, value
+
+    def evaluate_scored(
+        self, obs: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(logits, value, score margin); the margin is only meaningful when `scored`."""
         rows = obs.shape[0]
         logits = np.empty(mask.shape, np.float32)
         value = np.empty(rows, np.float32)
+        score = np.zeros(rows, np.float32)
         capacity = self.slot.layout.capacity
         for start in range(0, rows, capacity):
             stop = min(start + capacity, rows)
@@ -51,7 +63,9 @@ class RemoteEvaluator:
             self.version = self.done.get()
             logits[start:stop] = self.slot.logits[:n]
             value[start:stop] = self.slot.value[:n]
-        return logits, value
+            if self.scored:
+                score[start:stop] = self.slot.score[:n]
+        return logits, value, score
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,8 @@ def actor_main(spec: ActorSpec, requests: Any, done: Any, commands: Any, results
 
         slot = Slot(spec.layout, spec.slot_name)
         domain = make(spec.domain_id, **spec.domain_kwargs)
-        evaluator: Any = RemoteEvaluator(slot, spec.actor_id, requests, done)
+        scored = bool(getattr(spec.search, "uses_score_utility", False))
+        evaluator: Any = RemoteEvaluator(slot, spec.actor_id, requests, done, scored)
         if spec.local_net is not None:
             evaluator = LocalEvaluator(spec.local_net, domain, spec.dtype)
         worker = SelfPlayWorker(
@@ -152,6 +167,15 @@ class LocalEvaluator:
 
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.evaluator(obs, mask)  # type: ignore[no-any-return]
+
+    @property
+    def scored(self) -> bool:
+        """True when the network has a score head (a search's score utility can use it)."""
+        return bool(self.evaluator.scored)
+
+    def evaluate_scored(self, obs: np.ndarray, mask: np.ndarray) -> Any:
+        """(logits, value, score margin): `distill.inference.NetEvaluator.evaluate_scored`."""
+        return self.evaluator.evaluate_scored(obs, mask)
 
 
 def round_stats(batch: Any, evaluated: int | None, version: int) -> dict[str, Any]:

@@ -113,6 +113,7 @@ class ActorPool:
             num_threads=server_threads,
             batch_wait_s=batch_wait_s,
             null=null,
+            scored=bool(getattr(search, "uses_score_utility", False)),
         )
         self.local = inference == "local"
         try:

@@ -52,6 +52,8 @@ class ServerSpec:
     """Stop collecting once this many rows are gathered."""
     null: bool = False
     """Answer zeros without a network (measures the actors' ceiling)."""
+    scored: bool = False
+    """Also answer the score head's margin (for a search with a score utility)."""
 
 
 @dataclass
@@ -79,7 +81,8 @@ class ServerStats:
 
 
 class _Forward:
-    """The network (or nothing, for a null server) as (obs, mask) -> (logits, value)."""
+    """The network (or nothing, for a null server) as (obs, mask) -> (logits, value,
+    score margin or None, seconds)."""
 
     def __init__(self, spec: ServerSpec) -> None:
         self.spec = spec
@@ -111,22 +114,30 @@ class _Forward:
             self.evaluator = NetEvaluator(self.net, device=self.spec.device, options=self.options)
         self.version = version
 
-    def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """(logits, value, seconds of device work)."""
+    def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[Any, Any, Any, float]:
+        """(logits, value, score margin (None unless `ServerSpec.scored`), seconds of
+        device work)."""
         if self.evaluator is None:
-            return np.zeros(mask.shape, np.float32), np.zeros(len(obs), np.float32), 0.0
+            zeros = np.zeros(len(obs), np.float32)
+            return np.zeros(mask.shape, np.float32), zeros, zeros, 0.0
         if self.cuda:
             import torch
 
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
-            logits, value = self.evaluator(obs, mask)
+            out = self._run(obs, mask)
             end.record()
             end.synchronize()
-            return logits, value, start.elapsed_time(end) / 1000.0
+            return (*out, start.elapsed_time(end) / 1000.0)
         begin = time.perf_counter()
+        out = self._run(obs, mask)
+        return (*out, time.perf_counter() - begin)
+
+    def _run(self, obs: np.ndarray, mask: np.ndarray) -> tuple[Any, Any, Any]:
+        if self.spec.scored:
+            return self.evaluator.evaluate_scored(obs, mask)  # type: ignore[no-any-return]
         logits, value = self.evaluator(obs, mask)
-        return logits, value, time.perf_counter() - begin
+        return logits, value, None
 
 
 def server_main(spec: ServerSpec, requests: Any, dones: list[Any], replies: Any) -> None:
@@ -207,11 +218,13 @@ def _evaluate(
     """One forward pass over every pending request; answers written back, actors told."""
     obs = np.concatenate([slots[a].obs[:n] for a, n in pending.evals])
     mask = np.concatenate([slots[a].mask[:n] for a, n in pending.evals])
-    logits, value, seconds = forward(obs, mask)
+    logits, value, score, seconds = forward(obs, mask)
     start = 0
     for actor, rows in pending.evals:
         slots[actor].logits[:rows] = logits[start : start + rows]
         slots[actor].value[:rows] = value[start : start + rows]
+        if score is not None:
+            slots[actor].score[:rows] = score[start : start + rows]
         start += rows
         dones[actor].put(forward.version)
     stats.batches += 1

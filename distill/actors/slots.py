@@ -1,6 +1,6 @@
 """Shared-memory slots: where an actor's leaves and the server's answers meet.
 
-One `Slot` per actor process is one `multiprocessing.shared_memory` block holding four
+One `Slot` per actor process is one `multiprocessing.shared_memory` block holding five
 arrays, written by one side and read by the other, never both at once (the request
 and done messages order the accesses)::
 
@@ -8,6 +8,8 @@ and done messages order the accesses)::
     mask    bool[capacity, A]            written by the actor, read by the server
     logits  float32[capacity, A]         written by the server, read by the actor
     value   float32[capacity]            written by the server, read by the actor
+    score   float32[capacity]            the same, the score head's margin (written only
+                                         for a search with a score utility)
 
 Only the slot's name, its shapes and small messages (actor id, row count) travel
 between processes; the arrays never do.
@@ -33,13 +35,14 @@ class SlotLayout:
     """A."""
 
     def arrays(self) -> list[tuple[str, tuple[int, ...], np.dtype]]:
-        """(name, shape, dtype) of the four arrays, in their order in the block."""
+        """(name, shape, dtype) of the five arrays, in their order in the block."""
         n, a = self.capacity, self.num_actions
         return [
             ("obs", (n, *self.obs_shape), np.dtype(np.float32)),
             ("mask", (n, a), np.dtype(np.bool_)),
             ("logits", (n, a), np.dtype(np.float32)),
             ("value", (n,), np.dtype(np.float32)),
+            ("score", (n,), np.dtype(np.float32)),
         ]
 
     @property
@@ -53,7 +56,7 @@ def _aligned(size: int) -> int:
 
 
 class Slot:
-    """The four arrays of one actor, over a shared-memory block (see module docstring).
+    """The five arrays of one actor, over a shared-memory block (see module docstring).
 
     Args:
         layout: the shapes.
@@ -73,7 +76,7 @@ class Slot:
             views[key] = np.ndarray(shape, dtype=dtype, buffer=self._shm.buf, offset=offset)
             offset += _aligned(int(np.prod(shape)) * dtype.itemsize)
         self.obs, self.mask = views["obs"], views["mask"]
-        self.logits, self.value = views["logits"], views["value"]
+        self.logits, self.value, self.score = views["logits"], views["value"], views["score"]
 
     @property
     def name(self) -> str:
@@ -81,7 +84,7 @@ class Slot:
 
     def close(self) -> None:
         """Drop this process's mapping (the views become unusable); the owner also unlinks."""
-        del self.obs, self.mask, self.logits, self.value
+        del self.obs, self.mask, self.logits, self.value, self.score
         self._shm.close()
         if self.owner:
             self._shm.unlink()

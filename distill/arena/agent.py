@@ -6,8 +6,12 @@ and the ``run:`` player spec built on it.
     run:RUN_DIR                      the latest checkpoint, the recipe's search at the
                                      arena's simulations (`distill.recipe.derive`)
     run:RUN_DIR,sims=800,checkpoint=gen-00004.ckpt,resign=-0.9,seconds=2
+    run:RUN_DIR,score_static=0.2,score_dynamic=0.2
 
 ``seconds=S`` searches each move for S seconds instead of a fixed simulation count.
+``score_static`` / ``score_dynamic`` set the search's score utility weights
+(`SearchConfig.score_utility_static` / ``_dynamic``; default: the recipe's), which need
+a network with a score head.
 The run must play the game it is asked to play: another domain, or another board
 (observation shape or action count) is one `ConfigError` naming both. Rules that do
 not change the board (Go's komi, superko) may differ: the search plays by the game's
@@ -89,8 +93,11 @@ def check_compatible(agent_domain: Domain, domain: Domain, what: str) -> None:
 
 
 def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
-    """``run:RUN_DIR[,sims=N,checkpoint=NAME,resign=X,seconds=S]``: a run's trained agent
-    with the recipe's search (see the module docstring)."""
+    """``run:RUN_DIR[,sims=N,checkpoint=NAME,resign=X,seconds=S,score_static=W,
+    score_dynamic=W]``: a run's trained agent with the recipe's search (see the module
+    docstring)."""
+    import dataclasses
+
     from distill.arena.players import SearchPlayer
     from distill.arena.specs import parse_options, reject_unknown, take_float, take_int
     from distill.recipe import derive
@@ -103,7 +110,8 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     sims = take_int(options, "sims", 0, spec)
     resign = take_float(options, "resign", -1.0, spec)
     seconds = take_float(options, "seconds", 0.0, spec)
-    reject_unknown(options, spec, "sims, checkpoint, resign, seconds")
+    given = _utility_options(options, spec)
+    reject_unknown(options, spec, "sims, checkpoint, resign, seconds, score_static, score_dynamic")
     if sims < 0 or seconds < 0:
         raise ConfigError(f"player spec {spec!r}: sims and seconds must be positive")
     path = Path(run_dir.strip())
@@ -112,17 +120,47 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     except DistillError as exc:
         raise ConfigError(f"player spec {spec!r}: {exc}") from None
     check_compatible(agent.domain, domain, f"player spec {spec!r}")
+    recipe_search = agent.recipe.search
+    search = dataclasses.replace(
+        recipe_search,
+        score_utility_static=given.get("static", recipe_search.score_utility_static),
+        score_utility_dynamic=given.get("dynamic", recipe_search.score_utility_dynamic),
+    )
+    if search.uses_score_utility and not getattr(agent.evaluator, "scored", False):
+        raise ConfigError(
+            f"player spec {spec!r}: the score utility needs a network with a score head "
+            "(network.heads.score); this run's has none"
+        )
     sims = sims or derive(agent.recipe).arena_simulations
     name = f"{path.name}:{agent.checkpoint.stem}"
     return SearchPlayer(
         domain,
         agent.evaluator,
-        agent.recipe.search,
+        search,
         sims,
         name=name,
         resign_threshold=resign,
         seconds_per_move=seconds or None,
     )
+
+
+def _utility_options(options: dict[str, str], spec: str) -> dict[str, float]:
+    """Pop ``score_static`` / ``score_dynamic`` from a ``run:`` spec's options: the
+    weights given, by term ("static", "dynamic")."""
+    import math
+
+    from distill.arena.specs import take_float
+
+    given = {}
+    for term in ("static", "dynamic"):
+        if f"score_{term}" in options:
+            weight = take_float(options, f"score_{term}", 0.0, spec)
+            if not 0.0 <= weight < math.inf:
+                raise ConfigError(
+                    f"player spec {spec!r}: score_{term} must be a finite weight >= 0, got {weight}"
+                )
+            given[term] = weight
+    return given
 
 
 _AGENTS: dict[tuple[str, str | None, int], Agent] = {}

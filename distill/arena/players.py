@@ -52,6 +52,8 @@ TIMED_TREE_BYTES = 256 * 2**20
 #: Tree bytes per node and action: child index, prior, visits, virtual visits (4 each),
 #: value sum (8) and the legal flag (1) (`distill.search.tree.Tree`).
 NODE_BYTES_PER_ACTION = 25
+#: ... plus the score sum (8) with a score utility (`SearchConfig.uses_score_utility`).
+SCORE_BYTES_PER_ACTION = 8
 #: Simulations of the first chunk of a timed search (it measures the rate for the next).
 FIRST_CHUNK = 16
 #: A timed search checks the clock at least this often (seconds between chunks).
@@ -252,7 +254,10 @@ class SearchPlayer(_Stateless):
         (a node costs its state plus its children's statistics), at least simulations + 1."""
         store = self.domain.new_store(1)
         state_bytes = store.nbytes if isinstance(store, np.ndarray) else 1024
-        node_bytes = state_bytes + NODE_BYTES_PER_ACTION * self.domain.num_actions + 64
+        per_action = NODE_BYTES_PER_ACTION
+        if self.config.uses_score_utility:
+            per_action += SCORE_BYTES_PER_ACTION
+        node_bytes = state_bytes + per_action * self.domain.num_actions + 64
         return max(self.simulations + 1, self.tree_bytes // (node_bytes * batch_size))
 
     def timed_searcher(self, batch_size: int) -> Searcher:

@@ -58,6 +58,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the agent resigns below this root value, in (-1, 0) (default: never)",
     )
+    for term in ("static", "dynamic"):
+        parser.add_argument(
+            f"--score-{term}",
+            type=float,
+            default=None,
+            metavar="W",
+            help=f"the agent's {term} score utility weight (default: the run's recipe)",
+        )
     parser.add_argument(
         "--jobs",
         type=int,
@@ -87,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         resign=args.resign,
         jobs=args.jobs,
+        score_static=args.score_static,
+        score_dynamic=args.score_dynamic,
     )
     console = Console(stderr=True, highlight=False)
 

@@ -160,10 +160,10 @@ class SelfPlayBatch:
 class TimedEvaluator:
     """Wraps an evaluator and sums the seconds spent inside it (for throughput stats).
 
-    Other attributes (``jit_kind``, ``evaluate_states``...) are those of the wrapped
-    evaluator, so the search sees its capabilities: a state-level evaluator keeps working
-    (timed too) and a jitted one still runs the fully jitted loop (not timed: numba
-    evaluates inside the search there).
+    Other attributes (``jit_kind``, ``evaluate_states``, ``scored``...) are those of the
+    wrapped evaluator, so the search sees its capabilities: a state-level or scored
+    evaluator keeps working (timed too) and a jitted one still runs the fully jitted
+    loop (not timed: numba evaluates inside the search there).
     """
 
     def __init__(self, evaluator: Any) -> None:
@@ -184,15 +184,15 @@ class TimedEvaluator:
         if name == "evaluator":  # not set yet (e.g. while unpickling): no recursion
             raise AttributeError(name)
         attr = getattr(self.evaluator, name)
-        if name != "evaluate_states":
+        if name not in ("evaluate_states", "evaluate_scored"):
             return attr
 
-        def timed(store: Any, idx: np.ndarray, seeds: np.ndarray) -> Any:
+        def timed(first: Any, *rest: Any) -> Any:
             start = time.perf_counter()
-            out = attr(store, idx, seeds)
+            out = attr(first, *rest)
             self.seconds += time.perf_counter() - start
             self.calls += 1
-            self.positions += len(idx)
+            self.positions += len(rest[0]) if name == "evaluate_states" else len(first)
             return out
 
         return timed

@@ -197,6 +197,11 @@ class LadderSettings:
     jobs: int = 1
     """Games played at once, each in its own process (`distill.arena.parallel`); with
     `seconds_per_move`, give each game its own core (at most the machine's cores)."""
+    score_static: float | None = None
+    """The agent's static score utility weight (``run:`` option ``score_static``;
+    `distill.search.utility`); None = the run's recipe."""
+    score_dynamic: float | None = None
+    """The agent's dynamic score utility weight; None = the run's recipe."""
 
 
 def run_ladder(
@@ -280,6 +285,10 @@ def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
         options.append(f"resign={settings.resign}")
     if settings.checkpoint:
         options.append(f"checkpoint={settings.checkpoint}")
+    for term in ("static", "dynamic"):
+        weight = getattr(settings, f"score_{term}")
+        if weight is not None:
+            options.append(f"score_{term}={weight}")
     return ",".join([f"run:{run_dir}", *options])
 
 

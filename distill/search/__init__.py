@@ -16,6 +16,7 @@ from distill.search.config import SearchConfig, SearchResult
 from distill.search.evaluators import (
     Evaluator,
     RolloutEvaluator,
+    ScoredEvaluator,
     StateEvaluator,
     UniformEvaluator,
     uniform_evaluator,
@@ -25,6 +26,7 @@ from distill.search.searcher import Searcher
 __all__ = [
     "Evaluator",
     "RolloutEvaluator",
+    "ScoredEvaluator",
     "SearchConfig",
     "SearchResult",
     "Searcher",

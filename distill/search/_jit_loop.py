@@ -220,6 +220,7 @@ def _run_leaf_batches(
     leaf_to_play = np.zeros(leaves_per_step, np.int64)
     leaf_terminal = np.zeros(leaves_per_step, np.bool_)
     leaf_value = np.zeros(leaves_per_step, np.float32)
+    leaf_score = np.zeros(leaves_per_step, np.float32)  # unread: these trees have no scores
     scratch = np.empty(states.shape[1], np.int64)  # rollout work buffers
     mask = np.zeros(num_actions, np.bool_)
     for b in range(batch):
@@ -251,5 +252,6 @@ def _run_leaf_batches(
                 leaf_to_play,
                 leaf_terminal,
                 leaf_value,
+                leaf_score,
             )
             done += count

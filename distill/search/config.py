@@ -80,6 +80,26 @@ class SearchConfig:
     forced_k: float = 2.0
     """k in n_forced(c) = sqrt(k P(c) sum_b N(b)) (KataGo: k = 2)."""
 
+    score_utility_static: float = 0.0
+    """Weight of KataGo's static score utility (Wu 2019, sec. 4.1;
+    `distill.search.utility`): selection adds static * (2/pi) atan(margin / scale) to
+    each child's Q, margin = its mean expected score for the player choosing. Needs an
+    evaluator with a score (`Searcher`: ``evaluate_scored``). 0 = off (KataGo's 2019 GTP
+    example: 0.2)."""
+
+    score_utility_dynamic: float = 0.0
+    """Weight of the dynamic score utility: as the static one, with the margin measured
+    from the root's expected margin at the start of the search. 0 = off (KataGo's 2019
+    GTP example: 0.2)."""
+
+    score_utility_scale: float = 10.0
+    """Points: the margin at which each utility term reaches half its weight."""
+
+    @property
+    def uses_score_utility(self) -> bool:
+        """True when either score utility term is on (the tree then backs up margins)."""
+        return self.score_utility_static > 0 or self.score_utility_dynamic > 0
+
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
             raise ConfigError(
@@ -93,10 +113,17 @@ class SearchConfig:
                 f"SearchConfig.max_nodes must be >= num_simulations + 1 = "
                 f"{self.num_simulations + 1}, got {self.max_nodes}"
             )
-        for name in ("c_base", "dirichlet_alpha", "gumbel_c_scale"):
+        for name in ("c_base", "dirichlet_alpha", "gumbel_c_scale", "score_utility_scale"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"SearchConfig.{name} must be > 0, got {getattr(self, name)}")
-        for name in ("c_init", "fpu_reduction", "gumbel_c_visit", "virtual_loss"):
+        for name in (
+            "c_init",
+            "fpu_reduction",
+            "gumbel_c_visit",
+            "virtual_loss",
+            "score_utility_static",
+            "score_utility_dynamic",
+        ):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"SearchConfig.{name} must be >= 0, got {getattr(self, name)}")
         if not self.forced_k > 0:

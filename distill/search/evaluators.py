@@ -11,6 +11,11 @@ from the perspective of the player to move at each leaf:
   whenever the evaluator has it; store and idx name the leaves' states in the domain's own
   store format, and seeds give each leaf its own reproducible random stream.
 
+A search with a score utility (`SearchConfig.uses_score_utility`) needs a
+`ScoredEvaluator`: ``scored`` is True and ``evaluator.evaluate_scored(obs, mask)``
+returns the pair plus ``score float32[K]``, the expected final score margin for the
+player to move, in points (`distill.inference.NetEvaluator` of a net with a score head).
+
 Evaluators with a ``jit_kind`` attribute (`uniform_evaluator`, `RolloutEvaluator`) are also
 known to the fully jitted search loop, which reproduces them inside numba for kernel-tier
 domains, so searches with them never leave compiled code.
@@ -43,6 +48,20 @@ class StateEvaluator(Protocol):
     def evaluate_states(
         self, store: Any, idx: np.ndarray, seeds: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@runtime_checkable
+class ScoredEvaluator(Protocol):
+    """An `Evaluator` that also gives each leaf's expected score margin: see the module
+    docstring."""
+
+    scored: bool
+
+    def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def evaluate_scored(
+        self, obs: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 
 
 class UniformEvaluator:

@@ -10,7 +10,9 @@
   visit count is the one the schedule asks for next (section 3.2, Algorithm 2).
 
 Values here are in [-1, 1] from the perspective of the node's player; the paper assumes
-q in [0, 1], so sigma is applied to (q + 1) / 2.
+q in [0, 1], so sigma is applied to (q + 1) / 2. With a score utility
+(a `ScoredTree`, `distill.search.utility`), selection and the improved policy use q-hat
+plus each action's utility (`utility_q`); `completed_q` itself stays the win/loss value.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy as np
 from numba import njit
 
 from distill.logits import ILLEGAL_LOGIT
-from distill.search.tree import ROOT, Params, Tree
+from distill.search.tree import ROOT, Params, Tree, has_scores
+from distill.search.utility import child_score_utility
 
 
 def considered_visit_table(max_considered: int, num_simulations: int) -> np.ndarray:
@@ -102,6 +105,25 @@ def completed_q(
             q_hat[a] = v_mix
 
 
+@njit(cache=True, inline="always")
+def utility_q(
+    tree: Tree, b: int, node: int, params: Params, q_hat: np.ndarray, visits: np.ndarray
+) -> None:
+    """`completed_q`, plus each action's score utility in a `ScoredTree`
+    (`distill.search.utility.child_score_utility`: the mean margin of a visited child,
+    the node's own for an unvisited one)."""
+    completed_q(tree, b, node, params, q_hat, visits)
+    if has_scores(tree):  # a constant of the tree's type: compiled away for a Tree
+        _add_score_utility(tree, b, node, q_hat)
+
+
+@njit(cache=True)
+def _add_score_utility(tree: Tree, b: int, node: int, q_hat: np.ndarray) -> None:
+    """q_hat[a] += `child_score_utility` for every action."""
+    for a in range(q_hat.shape[0]):
+        q_hat[a] += child_score_utility(tree, b, node, a)
+
+
 @njit(cache=True)
 def sigma(q_hat: np.ndarray, max_visits: int, params: Params) -> np.ndarray:
     """float64[A]: (c_visit + max_b N(b)) * c_scale * (q_hat + 1) / 2 (eq. 8, q mapped to [0,1])."""
@@ -120,14 +142,15 @@ def logits_of(prior: np.ndarray, legal: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def improved_policy(tree: Tree, b: int, node: int, params: Params, out: np.ndarray) -> None:
-    """out[a] := pi'(a) = softmax(logits + sigma(q_hat))(a), 0 on illegal actions (eq. 11).
+    """out[a] := pi'(a) = softmax(logits + sigma(q_hat))(a), 0 on illegal actions (eq. 11);
+    q_hat with the score utility where the tree has scores (`utility_q`).
 
     Uses the evaluator prior without noise (children_prior), as the paper's target does.
     """
     num_actions = out.shape[0]
     q_hat = np.zeros(num_actions)
     visits = np.zeros(num_actions, np.int64)
-    completed_q(tree, b, node, params, q_hat, visits)
+    utility_q(tree, b, node, params, q_hat, visits)
     scores = logits_of(tree.children_prior[b, node], tree.legal[b, node])
     scores += sigma(q_hat, visits.max(), params)
     top = scores.max()
@@ -165,7 +188,7 @@ def root_scores(tree: Tree, b: int, params: Params) -> tuple:
     num_actions = tree.legal.shape[2]
     q_hat = np.zeros(num_actions)
     visits = np.zeros(num_actions, np.int64)
-    completed_q(tree, b, ROOT, params, q_hat, visits)
+    utility_q(tree, b, ROOT, params, q_hat, visits)
     scores = logits_of(tree.children_prior[b, ROOT], tree.legal[b, ROOT])
     scores += tree.root_gumbel[b] + sigma(q_hat, visits.max(), params)
     return scores, visits

@@ -14,7 +14,8 @@ from numba import njit
 from distill.logits import ILLEGAL_LOGIT
 from distill.search.gumbel import completed_q, final_action, improved_policy
 from distill.search.steps import node_mean_value
-from distill.search.tree import ROOT, Params, Tree
+from distill.search.tree import ROOT, Params, Tree, has_scores
+from distill.search.utility import child_score_utility
 
 
 def dirichlet_root_prior(
@@ -112,14 +113,14 @@ def pruned_policy_target(
     exploration = math.log((parent_visits + params.c_base + 1.0) / params.c_base) + params.c_init
     exploration *= math.sqrt(parent_visits)
     total = visits.sum()
-    best_score = _puct_value(tree, b, best, visits[best], exploration)
+    best_score = _puct_value(tree, b, params, best, visits[best], exploration)
     kept = 0.0
     for a in range(visits.shape[0]):
         count = visits[a]
         if a != best and count > 0:
             limit = count - math.sqrt(params.forced_k * tree.root_prior[b, a] * total)
             while count - 1 >= limit and count > 0:
-                if _puct_value(tree, b, a, count - 1, exploration) >= best_score:
+                if _puct_value(tree, b, params, a, count - 1, exploration) >= best_score:
                     break
                 count -= 1
             if count <= 1:
@@ -131,9 +132,14 @@ def pruned_policy_target(
 
 
 @njit(cache=True, inline="always")
-def _puct_value(tree: Tree, b: int, action: int, count: int, exploration: float) -> float:
-    """Q(a) + U(a) of root child `action` as if it had `count` visits (Q its true mean)."""
+def _puct_value(
+    tree: Tree, b: int, params: Params, action: int, count: int, exploration: float
+) -> float:
+    """Q(a) + U(a) of root child `action` as if it had `count` visits (Q its true mean,
+    plus its score utility in a `ScoredTree`, as the selection saw it)."""
     q = tree.children_value_sum[b, ROOT, action] / tree.children_visits[b, ROOT, action]
+    if has_scores(tree):
+        q += child_score_utility(tree, b, ROOT, action)
     return q + exploration * tree.root_prior[b, action] / (1.0 + count)
 
 

@@ -15,7 +15,7 @@ build the same trees.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -45,6 +45,8 @@ class LeafEvaluations(NamedTuple):
     to_play: np.ndarray  # [B, L] int64
     terminal: np.ndarray  # [B, L] bool
     value: np.ndarray  # [B, L] float32: evaluator value, or terminal value where terminal
+    score: np.ndarray  # [B, L] float32: expected (or final) margin, leaf player's view;
+    #   filled only with a score utility (`SearchConfig.uses_score_utility`)
 
 
 class Searcher:
@@ -53,6 +55,11 @@ class Searcher:
     Args:
         domain: the game (either tier).
         evaluator: an `Evaluator` (obs, mask) -> (logits, value), or a `StateEvaluator`.
+            With a score utility in `config`, it must also say ``scored = True`` and offer
+            ``evaluate_scored(obs, mask) -> (logits, value, score float32[K])``, score =
+            the expected final margin for the player to move, in points
+            (`distill.inference.NetEvaluator` of a net with a score head), and the domain
+            a `Domain.final_score` for terminal leaves.
         batch_size: B, the number of games searched together (fixed for the searcher).
         config: the `SearchConfig`.
         jit: run the whole simulation loop in numba: None = whenever possible (kernel-tier
@@ -75,7 +82,19 @@ class Searcher:
         self.domain, self.evaluator, self.config = domain, evaluator, config
         self.batch_size = int(batch_size)
         self.num_nodes = config.node_capacity
-        self.tree = tree_mod.allocate(self.batch_size, self.num_nodes, domain.num_actions)
+        self.scored = config.uses_score_utility
+        if self.scored:
+            _check_scored(domain, evaluator, jit)
+        weights = (
+            (
+                float(config.score_utility_static),
+                float(config.score_utility_dynamic),
+                float(config.score_utility_scale),
+            )
+            if self.scored
+            else None
+        )
+        self.tree = tree_mod.allocate(self.batch_size, self.num_nodes, domain.num_actions, weights)
         self.states = domain.new_store(self.batch_size * self.num_nodes)  # [B * N, ...]
         self._reusable = np.zeros(self.batch_size, np.bool_)
         self._tables: dict[int, np.ndarray] = {}
@@ -91,7 +110,7 @@ class Searcher:
             c_scale=float(config.gumbel_c_scale),
             forced_k=float(config.forced_k) if config.forced_playouts else 0.0,
         )
-        self._loop = self._jit_loop(jit)
+        self._loop = None if self.scored else self._jit_loop(jit)
 
     def _jit_loop(self, jit: bool | None) -> Any:
         kind = getattr(self.evaluator, "jit_kind", None)
@@ -149,6 +168,9 @@ class Searcher:
         self._sync_roots(store, index, sims)
         run_seed = np.uint64(rng.integers(0, 2**63))
         self._expand_roots(run_seed)
+        if self.scored:  # the dynamic utility's centre: the root's expected margin now
+            tree = cast(tree_mod.ScoredTree, self.tree)
+            tree.score_center[:] = tree.node_score_sum[:, ROOT] / tree.node_visits[:, ROOT]
         self._prepare_root(rng, add_noise)
         schedules = self._schedules(sims)
         # Forced playouts are a self-play device (KataGo sec. 3.2): noise-free searches
@@ -254,8 +276,8 @@ class Searcher:
         slots = rows * self.num_nodes
         legal = self.domain.legal_mask(self.states, slots)
         to_play = self.domain.to_play(self.states, slots)
-        logits, value = self._evaluate(slots, rows, np.zeros_like(rows), legal, run_seed)
-        expand_roots(self.tree, rows, logits, legal, to_play, value)
+        logits, value, score = self._evaluate(slots, rows, np.zeros_like(rows), legal, run_seed)
+        expand_roots(self.tree, rows, logits, legal, to_play, value, score)
 
     def _prepare_root(self, rng: np.random.Generator, add_noise: bool) -> None:
         config = self.config
@@ -303,6 +325,7 @@ class Searcher:
             to_play=np.zeros((batch, width), np.int64),
             terminal=np.zeros((batch, width), np.bool_),
             value=np.zeros((batch, width), np.float32),
+            score=np.zeros((batch, width), np.float32),
         )
         done = 0
         while done < sims:
@@ -334,18 +357,30 @@ class Searcher:
         self.domain.step(self.states, src, self.states, dst, actions)
         over, terminal_value = self.domain.terminal(self.states, dst)
         legal = self.domain.legal_mask(self.states, dst)
+        to_play = self.domain.to_play(self.states, dst)
         leaves.legal[rows, cols] = legal
-        leaves.to_play[rows, cols] = self.domain.to_play(self.states, dst)
+        leaves.to_play[rows, cols] = to_play
         leaves.terminal[rows, cols] = over
         leaves.value[rows, cols] = terminal_value
         leaves.logits[rows, cols] = 0.0
+        if self.scored and over.any():
+            leaves.score[rows[over], cols[over]] = self._final_margins(dst[over], to_play[over])
         live = ~over
         if live.any():
-            logits, value = self._evaluate(
+            logits, value, score = self._evaluate(
                 dst[live], rows[live], nodes[live], legal[live], run_seed
             )
             leaves.logits[rows[live], cols[live]] = logits
             leaves.value[rows[live], cols[live]] = value
+            leaves.score[rows[live], cols[live]] = score
+
+    def _final_margins(self, slots: np.ndarray, to_play: np.ndarray) -> np.ndarray:
+        """float32[K]: `Domain.final_score` of the finished states in `slots`, for the
+        player to move there (to_play int[K])."""
+        final_score = self.domain.final_score
+        assert final_score is not None  # checked by `_check_scored`
+        margins = np.array([final_score(self.states[slot]) for slot in slots], np.float32)
+        return np.where(np.asarray(to_play) == 0, margins, -margins).astype(np.float32)
 
     def _evaluate(
         self,
@@ -354,9 +389,20 @@ class Searcher:
         nodes: np.ndarray,
         legal: np.ndarray,
         run_seed: np.uint64,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(logits float32[K, A], value float32[K]) of the states in `slots`: one call."""
-        if hasattr(self.evaluator, "evaluate_states"):
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(logits float32[K, A], value float32[K], score float32[K]) of the states in
+        `slots`: one call. The score (expected margin) is the evaluator's with a score
+        utility, else zeros (unread)."""
+        score = np.zeros(slots.shape[0], np.float32)
+        if self.scored:
+            obs = self.domain.encode(self.states, slots)
+            logits, value, score = self.evaluator.evaluate_scored(obs, legal)
+            score = np.ascontiguousarray(score, dtype=np.float32).reshape(-1)
+            if score.shape != (slots.shape[0],):
+                raise ShapeError(
+                    f"evaluator score must be float32[{slots.shape[0]}], got shape {score.shape}"
+                )
+        elif hasattr(self.evaluator, "evaluate_states"):
             seeds = leaf_seeds(run_seed, rows.astype(np.int64), nodes.astype(np.int64))
             logits, value = self.evaluator.evaluate_states(self.states, slots, seeds)
         else:
@@ -372,7 +418,7 @@ class Searcher:
             raise ShapeError(
                 f"evaluator value must be float32[{slots.shape[0]}], got shape {value.shape}"
             )
-        return logits, value
+        return logits, value, score
 
     def _result(
         self, params: Params, rng: np.random.Generator, temperature: np.ndarray
@@ -408,3 +454,22 @@ class Searcher:
             moved = [items[i] for i in old_slots]
             for slot, item in zip(new_slots, moved, strict=True):
                 items[slot] = item
+
+
+def _check_scored(domain: Domain, evaluator: Any, jit: bool | None) -> None:
+    """ConfigError unless a search with a score utility can run: an evaluator with
+    ``evaluate_scored``, a domain with `Domain.final_score`, not the jitted loop."""
+    if jit:
+        raise ConfigError(
+            "Searcher(jit=True) has no score utility: the jitted evaluators give no score"
+        )
+    if not (getattr(evaluator, "scored", False) and hasattr(evaluator, "evaluate_scored")):
+        raise ConfigError(
+            "the search's score utility (search.score_utility_static / _dynamic) needs an "
+            f"evaluator with a score (a network with a score head); {evaluator!r} has none"
+        )
+    if domain.final_score is None:
+        raise ConfigError(
+            f"the search's score utility needs a domain with a final score; "
+            f"{domain.name!r} has none"
+        )

@@ -19,7 +19,8 @@ import numpy as np
 from numba import njit
 
 from distill.search.gumbel import interior_action, root_action
-from distill.search.tree import ROOT, UNVISITED, Params, Tree, child_sign
+from distill.search.tree import ROOT, UNVISITED, Params, Tree, child_sign, has_scores
+from distill.search.utility import backup_score, child_score_utility, set_raw_score
 
 FORCED_BONUS = 1e9  # added to a forced child's PUCT score; |Q + U| is far below it
 NO_LEAF = -1
@@ -45,7 +46,8 @@ def puct_action(tree: Tree, b: int, node: int, params: Params) -> int:
     N = parent visits (pending leaves included). With forced playouts on (params.forced_k
     > 0) a root child below its forced count is chosen first. An unvisited child's Q is the
     first-play urgency, parent mean value - fpu_reduction; a visited child's Q is that of
-    `child_visits_and_q` (virtual loss included), computed inline here.
+    `child_visits_and_q` (virtual loss included), computed inline here. In a
+    `ScoredTree`, Q also gets the child's score utility (`distill.search.utility`).
 
     The hottest loop of the search: it reads the tree arrays by scalar index only (no row
     views such as `node_prior`, no per-child helper returning a tuple), and it is inlined
@@ -71,6 +73,8 @@ def puct_action(tree: Tree, b: int, node: int, params: Params) -> int:
             q = fpu
         else:
             q = (tree.children_value_sum[b, node, a] - params.virtual_loss * pending) / visits
+        if has_scores(tree):  # a constant of the tree's type: compiled away for a Tree
+            q += child_score_utility(tree, b, node, a)
         prior = tree.root_prior[b, a] if at_root else tree.children_prior[b, node, a]
         score = q + exploration * prior / (1.0 + visits)
         if forced_scale > 0.0 and visits < math.sqrt(forced_scale * prior):
@@ -206,7 +210,9 @@ def _shifted_exp(logit: float, top: float) -> float:
 @njit(cache=True)
 def backup(tree: Tree, b: int, leaf: int, value: float) -> None:
     """Add `value` (leaf player's view) to every node from `leaf` up to ROOT, removing the
-    virtual visit `select_one` put there; the sign flips wherever the player changes."""
+    virtual visit `select_one` put there; the sign flips wherever the player changes.
+    A `ScoredTree` backs up the leaf's margin the same way."""
+    backup_score(tree, b, leaf)
     node = leaf
     while True:
         tree.virtual_visits[b, node] -= 1
@@ -233,12 +239,15 @@ def expand_and_backup(
     leaf_to_play: np.ndarray,
     leaf_terminal: np.ndarray,
     leaf_value: np.ndarray,
+    leaf_score: np.ndarray,
 ) -> None:
     """Expand every NEW leaf, then back up every leaf's value.
 
     leaf_logits float32[B, L, A], leaf_legal bool[B, L, A], leaf_to_play int64[B, L],
-    leaf_terminal bool[B, L], leaf_value float32[B, L] (terminal value where terminal): read
-    only where leaf_kind is NEW. TERMINAL and PENDING leaves back up the node's stored value.
+    leaf_terminal bool[B, L], leaf_value float32[B, L] (terminal value where terminal),
+    leaf_score float32[B, L] (expected or final margin, leaf player's view; read only by a
+    `ScoredTree`): read only where leaf_kind is NEW. TERMINAL and PENDING leaves back up
+    the node's stored value (and margin).
     """
     for b in range(leaf_node.shape[0]):
         expand_and_backup_row(
@@ -251,6 +260,7 @@ def expand_and_backup(
             leaf_to_play[b],
             leaf_terminal[b],
             leaf_value[b],
+            leaf_score[b],
         )
 
 
@@ -265,10 +275,12 @@ def expand_and_backup_row(
     leaf_to_play: np.ndarray,
     leaf_terminal: np.ndarray,
     leaf_value: np.ndarray,
+    leaf_score: np.ndarray,
 ) -> None:
     """`expand_and_backup` for game b alone: the leaf arrays are its rows ([L], [L, A])."""
     for slot in range(leaf_node.shape[0]):
         if leaf_kind[slot] == NEW:
+            set_raw_score(tree, b, leaf_node[slot], leaf_score[slot])
             expand_node(
                 tree,
                 b,
@@ -293,10 +305,13 @@ def expand_roots(
     legal: np.ndarray,
     to_play: np.ndarray,
     value: np.ndarray,
+    score: np.ndarray,
 ) -> None:
-    """Evaluate the unexpanded roots of games `rows` (int64[K]); inputs are [K, ...] arrays."""
+    """Evaluate the unexpanded roots of games `rows` (int64[K]); inputs are [K, ...] arrays
+    (score: float32[K] margins, read only by a `ScoredTree`)."""
     for k in range(rows.shape[0]):
         b = rows[k]
+        set_raw_score(tree, b, ROOT, score[k])
         expand_node(tree, b, ROOT, logits[k], legal[k], to_play[k], False, value[k])
         tree.virtual_visits[b, ROOT] += 1
         backup(tree, b, ROOT, float(value[k]))
