@@ -84,16 +84,15 @@ class SearchConfig:
     """Weight of KataGo's static score utility (Wu 2019, sec. 4.1;
     `distill.search.utility`): selection adds static * (2/pi) atan(margin / scale) to
     each child's Q, margin = its mean expected score for the player choosing. Needs an
-    evaluator with a score (`Searcher`: ``evaluate_scored``). 0 = off (KataGo's 2019 GTP
-    example: 0.2)."""
+    evaluator with a score (`Searcher`: ``evaluate_scored``). 0 = off (KataGo: 0.1)."""
 
     score_utility_dynamic: float = 0.0
     """Weight of the dynamic score utility: as the static one, with the margin measured
-    from the root's expected margin at the start of the search. 0 = off (KataGo's 2019
-    GTP example: 0.2)."""
+    from the root's expected margin at the start of the search. 0 = off (KataGo: 0.3)."""
 
     score_utility_scale: float = 10.0
-    """Points: the margin at which each utility term reaches half its weight."""
+    """Points: the margin at which each utility term reaches half its weight (a choice
+    here, of the order of a 9x9 board's side)."""
 
     @property
     def uses_score_utility(self) -> bool:

@@ -3,9 +3,9 @@
 A value head that is sure of the result early stops telling moves apart: when every
 move wins (or every move loses), Q is flat and the search plays at random among them.
 KataGo adds to each child's Q a bounded function of its expected score margin (Wu 2019,
-arXiv:1902.10565, sec. 4.1; its 2019 GTP example weighs a static and a dynamic term,
-0.2 each), so the search still prefers the move that wins or loses by more or fewer
-points. A `ScoredTree` backs up the margins beside the values
+arXiv:1902.10565, sec. 4.1; KataGo's search parameters weigh a static term 0.1 and a
+dynamic one 0.3), so the search still prefers the move that wins or loses by more or
+fewer points. A `ScoredTree` backs up the margins beside the values
 (`distill.search.tree`); these functions back them up and turn a mean margin into
 utility at selection time. For a plain `Tree` each is a no-op (or 0.0) chosen when the
 caller is compiled, so the plain search pays nothing. The values the search reports
