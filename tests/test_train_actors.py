@@ -156,15 +156,17 @@ def test_actors_play_every_board_size_of_a_multi_size_recipe(tmp_path):
     assert [s.meta["weights_version"] for s in shards] == [0] * len(shards)
 
 
-@pytest.mark.parametrize("inference", ["server", "local"])
+@pytest.mark.parametrize("inference", ["server", "local", "in-process"])
 def test_actors_search_with_the_score_utility(tmp_path, inference):
     """go9-smoke with KataGo's score utility on: the margins reach the actors' searches
-    from the inference server's slots (or the actor's own net; an actor whose evaluator
-    gives none refuses to search), and a generation trains. With local actors, which
-    replay the same games for the same weights and seeds, the games without the
-    utility differ: the margins steer the search."""
+    from the inference server's slots (or the actor's own net, or the training process's
+    own; a search whose evaluator gives none refuses to start), and a generation trains.
+    Where the same weights and seeds replay the same games (local actors, in-process),
+    the games without the utility differ: the margins steer the search."""
     go9 = SMOKE.parent / "go9-smoke.yaml"
-    base = ["selfplay.actors=1", f"selfplay.inference={inference}", "budget.generations=1"]
+    base = ["budget.generations=1"]
+    if inference != "in-process":
+        base += ["selfplay.actors=1", f"selfplay.inference={inference}"]
     utility = ["search.score_utility_static=0.5", "search.score_utility_dynamic=0.5"]
     moves = []
     for extra in (utility, []):
@@ -174,6 +176,6 @@ def test_actors_search_with_the_score_utility(tmp_path, inference):
         state = train(run, quiet())
         assert state.finished and state.games == 4
         moves.append([read_shard(run.replay / name).arrays["action"] for name in state.shards])
-    if inference == "local":
+    if inference != "server":
         pairs = zip(*moves, strict=True)
         assert any(a.shape != b.shape or (a != b).any() for a, b in pairs)
