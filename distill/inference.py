@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from distill.errors import ShapeError
+from distill.errors import ConfigError, ShapeError
 from distill.logits import ILLEGAL_LOGIT
 from distill.nets.model import OWNERSHIP, POLICY, SCORE, VALUE
 
@@ -167,7 +167,7 @@ class NetEvaluator:
         the player to move), from one forward pass of the plain net."""
         self._check(obs, mask)
         if not self.scored:
-            raise ShapeError("evaluate_scored needs a net with a score head (heads.score)")
+            raise ConfigError("evaluate_scored needs a net with a score head (heads.score)")
         if obs.shape[0] == 0:
             empty = np.zeros(0, np.float32)
             return np.zeros(mask.shape, np.float32), empty, empty

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from distill.errors import ShapeError
+from distill.errors import ConfigError, ShapeError
 from distill.inference import DEFAULT_OPTIONS, EAGER, InferenceOptions, NetEvaluator
 from distill.logits import ILLEGAL_LOGIT
 from distill.nets import HeadsConfig, NetConfig, ResNetConfig, build_net
@@ -164,5 +164,5 @@ def test_evaluate_scored_adds_the_score_head_to_the_pair():
     assert score.shape == (3,) and score.dtype == np.float32
     unscored = NetEvaluator(build_net(CONFIG, (2, 6, 7), 7))
     assert not unscored.scored
-    with pytest.raises(ShapeError, match="score head"):
+    with pytest.raises(ConfigError, match="score head"):
         unscored.evaluate_scored(*batch())

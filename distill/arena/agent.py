@@ -6,7 +6,7 @@ and the ``run:`` player spec built on it.
     run:RUN_DIR                      the latest checkpoint, the recipe's search at the
                                      arena's simulations (`distill.recipe.derive`)
     run:RUN_DIR,sims=800,checkpoint=gen-00004.ckpt,resign=-0.9,seconds=2
-    run:RUN_DIR,score_static=0.2,score_dynamic=0.2
+    run:RUN_DIR,score_static=0.1,score_dynamic=0.3
 
 ``seconds=S`` searches each move for S seconds instead of a fixed simulation count.
 ``score_static`` / ``score_dynamic`` set the search's score utility weights
