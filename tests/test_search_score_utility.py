@@ -25,9 +25,6 @@ class MarginEvaluator:
 
     scored = True
 
-    def __init__(self) -> None:
-        self.calls = 0
-
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         logits, value, _ = self.evaluate_scored(obs, mask)
         return logits, value
@@ -35,7 +32,6 @@ class MarginEvaluator:
     def evaluate_scored(
         self, obs: np.ndarray, mask: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        self.calls += 1
         own, other = obs[:, 1].reshape(len(obs), -1), obs[:, 2].reshape(len(obs), -1)
         margin = MARGIN * (own[:, GOOD] - other[:, GOOD])
         zeros = np.zeros(len(obs), np.float32)
