@@ -27,6 +27,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "compare": ("compare", "plot several runs' exact error rates against wall time together"),
     "domains": ("domains", "list the known domains"),
     "eval": ("eval", "evaluate a run's agent on solver-scored positions"),
+    "export": ("export", "one checkpoint of a run as a small run directory to play or share"),
     "gtp": ("gtp", "speak GTP v2 on stdin/stdout (Go), for GUIs and referees"),
     "lab": ("lab", "measure claims against exact answers: lab credit RUN_DIR --out DIR"),
     "ladder": ("ladder", "play a Go run's agent against GNU Go levels etc.; win rates and Elo"),

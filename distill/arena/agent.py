@@ -58,19 +58,7 @@ def load_agent(run_dir: str | Path, checkpoint: str | None = None) -> Agent:
     from distill.registry import make
 
     run = RunDir.open(run_dir)
-    state = run.read_state()
-    if not state.checkpoints:
-        raise DistillError(f"{run.root} has no checkpoint yet (train at least one generation)")
-    name = checkpoint or state.checkpoints[-1]
-    path = run.checkpoints / name
-    if checkpoint and not path.is_file() and (run.checkpoints / f"{name}.ckpt").is_file():
-        path = run.checkpoints / f"{name}.ckpt"  # checkpoint=gen-00005 names gen-00005.ckpt
-    if not path.is_file():
-        present = [c for c in state.checkpoints if (run.checkpoints / c).is_file()]
-        what = (
-            "the run's latest checkpoint is missing" if checkpoint is None else "no such checkpoint"
-        )
-        raise DistillError(f"{path}: {what}; {_listing(present)}")
+    path = run.checkpoint_path(run.read_state(), checkpoint)
     recipe = load_run_recipe(run)
     torch.set_num_threads(recipe.threads)
     domain = make(recipe.domain.id, **recipe.domain.kwargs)
@@ -178,14 +166,6 @@ def cached_agent(run_dir: Path, checkpoint: str | None) -> Agent:
         _AGENTS.clear()  # one agent at a time: a stale one only holds memory
         _AGENTS[key] = load_agent(run_dir, checkpoint)
     return _AGENTS[key]
-
-
-def _listing(names: list[str]) -> str:
-    """'on disk: a, b, c' (first and last few only when there are many)."""
-    if not names:
-        return "none is on disk"
-    shown = names if len(names) <= 6 else [*names[:3], "...", *names[-3:]]
-    return f"on disk ({len(names)}): {', '.join(shown)}"
 
 
 __all__ = ["Agent", "cached_agent", "check_compatible", "load_agent", "run_from_spec"]

@@ -208,6 +208,26 @@ class RunDir:
         self.truncate_metrics(state.generation)
         return removed
 
+    def checkpoint_path(self, state: RunState, name: str | None = None) -> Path:
+        """The file of checkpoint `name` (a file name in checkpoints/, with or without its
+        ``.ckpt`` suffix; None: the latest `state` lists).
+
+        Raises DistillError when the run has no checkpoint yet or the file is missing
+        (naming the checkpoints on disk).
+        """
+        if not state.checkpoints:
+            raise DistillError(f"{self.root} has no checkpoint yet (train at least one generation)")
+        path = self.checkpoints / (name or state.checkpoints[-1])
+        if name and not path.is_file() and (self.checkpoints / f"{name}.ckpt").is_file():
+            path = self.checkpoints / f"{name}.ckpt"  # gen-00005 names gen-00005.ckpt
+        if not path.is_file():
+            present = [c for c in state.checkpoints if (self.checkpoints / c).is_file()]
+            what = (
+                "the run's latest checkpoint is missing" if name is None else "no such checkpoint"
+            )
+            raise DistillError(f"{path}: {what}; {_listing(present)}")
+        return path
+
     # -- metrics ---------------------------------------------------------------------------
 
     def read_metrics(self) -> list[dict[str, str]]:
@@ -245,6 +265,14 @@ def _fmt(value: Any) -> Any:
     if isinstance(value, float):
         return f"{value:.6g}"
     return value
+
+
+def _listing(names: list[str]) -> str:
+    """'on disk: a, b, c' (first and last few only when there are many)."""
+    if not names:
+        return "none is on disk"
+    shown = names if len(names) <= 6 else [*names[:3], "...", *names[-3:]]
+    return f"on disk ({len(names)}): {', '.join(shown)}"
 
 
 def checkpoint_name(generation: int) -> str:

@@ -8,6 +8,7 @@ from distill.learn.checkpoint import (
     load_checkpoint,
     read_checkpoint,
     save_checkpoint,
+    save_weights,
 )
 from distill.learn.data import ReplayDataModule
 from distill.learn.fit import fit_generation
@@ -34,6 +35,7 @@ __all__ = [
     "policy_loss",
     "read_checkpoint",
     "save_checkpoint",
+    "save_weights",
     "score_loss",
     "short_term_loss",
     "value_loss",

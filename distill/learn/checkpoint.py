@@ -57,6 +57,26 @@ def save_checkpoint(
     )
 
 
+def save_weights(path: str | Path, data: dict[str, Any], *, extra: dict[str, Any]) -> Path:
+    """Write the weights of a checkpoint payload `data` (`read_checkpoint`) to `path`
+    atomically, without its optimizer state and with step 0: a net to play with or to
+    start a run from. `extra` replaces the payload's plain values."""
+    payload = {
+        "net": data["net"],
+        "optimizer": None,
+        "steps_done": 0,
+        "net_config": data.get("net_config"),
+        "obs_shape": data.get("obs_shape"),
+        "num_actions": data.get("num_actions"),
+        "extra": dict(extra),
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return write_framed(
+        path, buffer.getvalue(), magic=CHECKPOINT_MAGIC, version=CHECKPOINT_VERSION, overwrite=True
+    )
+
+
 def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict[str, Any]:
     """The verified payload dict of a checkpoint (see module doc)."""
     source = Path(path)
