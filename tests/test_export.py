@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import SMOKE, TINY, one_error, sets
 
 import distill
 from distill.arena.specs import make_player
 from distill.cli import main
 from distill.domain import Position
 from distill.learn import read_checkpoint
-from tests.conftest import SMOKE, TINY, one_error, sets
 
 
 @pytest.fixture(scope="module")
