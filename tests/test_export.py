@@ -40,7 +40,8 @@ def test_export_keeps_the_weights_drops_the_optimizer_and_records_the_source(
 ) -> None:
     out = tmp_path / "net"
     assert main(["export", str(run_dir), "--out", str(out), "--checkpoint", "gen-00001"]) == 0
-    assert "gen-00001.ckpt" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "gen-00001.ckpt" in printed and f"distill play {out}" in printed
     source = read_checkpoint(run_dir / "checkpoints" / "gen-00001.ckpt")
     exported = read_checkpoint(out / "checkpoints" / "gen-00000.ckpt")
     assert same_weights(source["net"], exported["net"])
@@ -54,9 +55,11 @@ def test_export_keeps_the_weights_drops_the_optimizer_and_records_the_source(
     )  # fmt: skip
     assert (out / "recipe.yaml").read_text() == (run_dir / "recipe.yaml").read_text()
     provenance = json.loads((out / "export.json").read_text())
-    assert (provenance["source_checkpoint"], provenance["source_generation"]) == (
-        "gen-00001.ckpt", 1
-    )  # fmt: skip
+    assert (provenance["domain"], provenance["source_checkpoint"]) == (
+        "tictactoe",
+        "gen-00001.ckpt",
+    )
+    assert provenance["source_generation"] == 1
     row = provenance["metrics"]  # the generation that wrote gen-00001: row 0
     assert (row["generation"], row["games"]) == ("0", "8"), row
     assert exported["extra"]["exported"] == provenance

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
         f"{args.out}: {provenance['source_checkpoint']} of {args.run_dir} "
         f"(generation {provenance['source_generation']}), {size / 1e6:.2f} MB of weights"
     )
-    print(f"play it:  distill gtp --player run:{args.out}")
+    go = provenance["domain"] == "go"
+    play = f"distill gtp --player run:{args.out}" if go else f"distill play {args.out}"
+    print(f"play it:  {play}")
     print(f"train on: distill train --resume {args.out}")
     return 0

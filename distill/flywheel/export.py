@@ -11,8 +11,8 @@ lists it, the layout `distill.warmstart.pretrain` writes. So the export
 * starts a new flywheel from those weights with ``distill train --resume DIR``
   (fresh optimizer and schedule, the recipe's budget from generation 0).
 
-``export.json`` says where the net came from: the source run and checkpoint, the
-source generation, and that generation's row of the run's ``metrics.csv`` (games,
+``export.json`` says where the net came from: the domain, the source run and
+checkpoint, the source generation, and that generation's row of the run's ``metrics.csv`` (games,
 positions, learner steps, wall time, ladder Elo when the run played one).
 
 Everything is checked before anything is written: the source checkpoint verifies and
@@ -67,6 +67,7 @@ def export_net(
         raise DistillError(f"{path}: weights do not fit the run's network: {first}") from None
     generation = int(data.get("extra", {}).get("generation", 0))
     provenance = {
+        "domain": recipe.domain.id,
         "source_run": str(run_dir),
         "source_checkpoint": path.name,
         "source_generation": generation,
