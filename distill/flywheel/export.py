@@ -12,8 +12,9 @@ lists it, the layout `distill.warmstart.pretrain` writes. So the export
   (fresh optimizer and schedule, the recipe's budget from generation 0).
 
 ``export.json`` says where the net came from: the domain, the source run and
-checkpoint, the source generation, and that generation's row of the run's ``metrics.csv`` (games,
-positions, learner steps, wall time, ladder Elo when the run played one).
+checkpoint, the source generation, and that generation's row of the run's
+``metrics.csv`` (games, positions, learner steps, wall time, ladder Elo when the run
+played one).
 
 Everything is checked before anything is written: the source checkpoint verifies and
 fits the recipe's network, and `out` does not exist or is empty. The directory is

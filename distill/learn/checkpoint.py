@@ -50,11 +50,7 @@ def save_checkpoint(
         "num_actions": getattr(net, "num_actions", None),
         "extra": dict(extra or {}),
     }
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    return write_framed(
-        path, buffer.getvalue(), magic=CHECKPOINT_MAGIC, version=CHECKPOINT_VERSION, overwrite=True
-    )
+    return _write(path, payload)
 
 
 def save_weights(path: str | Path, data: dict[str, Any], *, extra: dict[str, Any]) -> Path:
@@ -70,6 +66,11 @@ def save_weights(path: str | Path, data: dict[str, Any], *, extra: dict[str, Any
         "num_actions": data.get("num_actions"),
         "extra": dict(extra),
     }
+    return _write(path, payload)
+
+
+def _write(path: str | Path, payload: dict[str, Any]) -> Path:
+    """``torch.save`` `payload` into a framed checkpoint file at `path`, atomically."""
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     return write_framed(
