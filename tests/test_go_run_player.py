@@ -204,3 +204,29 @@ def test_run_spec_and_ladder_take_the_score_utility(
     settings = json.loads((out / "ladder.json").read_text())["settings"]
     assert (settings["score_static"], settings["score_dynamic"]) == (0.2, None)
     capsys.readouterr()
+
+
+def test_run_spec_and_ladder_take_leaves_per_network_call(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    go = distill.make("go", size=5, komi=7.5)
+    player = make_player(f"run:{run_dir},seconds=0.05,leaves=4", go)
+    assert isinstance(player, SearchPlayer) and player.config.leaves_per_step == 4
+    position = Position(go).play_all(["C3"])
+    result = player.search_timed([position], np.random.default_rng(0), 0.05)
+    assert player.last_searcher is not None and player.last_searcher.config.leaves_per_step == 4
+    assert position.legal_mask()[int(result.action[0])]
+    assert make_player(f"run:{run_dir}", go).config.leaves_per_step == 1  # the recipe's
+    for bad in ("leaves=-1", "leaves=x"):
+        with pytest.raises(distill.errors.ConfigError, match="leaves"):
+            make_player(f"run:{run_dir},{bad}", go)
+    out = tmp_path / "ladder"
+    argv = ["ladder", str(run_dir), "--opponents", "random", "--games", "2",
+            "--simulations", "8", "--leaves", "4", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert json.loads((out / "ladder.json").read_text())["settings"]["leaves"] == 4
+    bad_out = tmp_path / "bad"
+    assert main([*argv[:-4], "--leaves", "0", "--out", str(bad_out)]) == 2
+    err = capsys.readouterr().err
+    assert "leaves per network call must be >= 1, got 0" in err and "Traceback" not in err
+    assert not bad_out.exists()

@@ -20,6 +20,7 @@ TARGETS: dict[str, str] = {
     "inference": "inference",
     "learner": "learner",
     "search": "search",
+    "search-leaves": "search_leaves",
     "selfplay": "selfplay",
     "solver": "solver",
 }

@@ -67,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help=f"the agent's {term} score utility weight (default: the run's recipe)",
         )
     parser.add_argument(
+        "--leaves",
+        type=int,
+        default=None,
+        metavar="L",
+        help="leaves per network call in the agent's search, >= 1 (default: the run's recipe)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -97,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         score_static=args.score_static,
         score_dynamic=args.score_dynamic,
+        leaves=args.leaves,
     )
     console = Console(stderr=True, highlight=False)
 

@@ -202,6 +202,9 @@ class LadderSettings:
     `distill.search.utility`); None = the run's recipe."""
     score_dynamic: float | None = None
     """The agent's dynamic score utility weight; None = the run's recipe."""
+    leaves: int | None = None
+    """Leaves per network call in the agent's search (``run:`` option ``leaves``;
+    `SearchConfig.leaves_per_step`); None = the run's recipe."""
 
 
 def run_ladder(
@@ -228,6 +231,8 @@ def run_ladder(
     if settings.seconds_per_move is not None and not settings.seconds_per_move > 0:
         raise ConfigError(f"seconds per move must be > 0, got {settings.seconds_per_move}")
     check_jobs(settings.jobs)
+    if settings.leaves is not None and settings.leaves < 1:
+        raise ConfigError(f"leaves per network call must be >= 1, got {settings.leaves}")
     if settings.resign is not None and not -1.0 < settings.resign < 0.0:
         raise ConfigError(f"the resign threshold must lie in (-1, 0), got {settings.resign}")
     agent = cached_agent(Path(run_dir), settings.checkpoint)
@@ -285,6 +290,8 @@ def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
         options.append(f"resign={settings.resign}")
     if settings.checkpoint:
         options.append(f"checkpoint={settings.checkpoint}")
+    if settings.leaves is not None:
+        options.append(f"leaves={settings.leaves}")
     for term in ("static", "dynamic"):
         weight = getattr(settings, f"score_{term}")
         if weight is not None:
