@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import distill
-from distill.arena.players import SearchPlayer
+from distill.arena.players import TIMED_LEAVES, SearchPlayer
 from distill.arena.specs import make_player
 from distill.cli import main
 from distill.domain import Position
@@ -216,7 +216,12 @@ def test_run_spec_and_ladder_take_leaves_per_network_call(
     result = player.search_timed([position], np.random.default_rng(0), 0.05)
     assert player.last_searcher is not None and player.last_searcher.config.leaves_per_step == 4
     assert position.legal_mask()[int(result.action[0])]
-    assert make_player(f"run:{run_dir}", go).config.leaves_per_step == 1  # the recipe's
+    default = make_player(f"run:{run_dir},seconds=0.05", go)
+    assert isinstance(default, SearchPlayer)
+    assert default.config.leaves_per_step == 1  # fixed-simulation searches: the recipe's
+    default.search_timed([position], np.random.default_rng(0), 0.05)
+    assert default.last_searcher is not None
+    assert default.last_searcher.config.leaves_per_step == TIMED_LEAVES  # timed ones batch
     for bad in ("leaves=-1", "leaves=x"):
         with pytest.raises(distill.errors.ConfigError, match="leaves"):
             make_player(f"run:{run_dir},{bad}", go)

@@ -201,3 +201,25 @@ def test_the_engine_warms_a_timed_player_up_when_it_builds_it() -> None:
     assert engine.rng.bit_generator.state == before
     serve(engine, io.StringIO("boardsize 7\ngenmove b\n"), io.StringIO())
     assert len(built) == 2 and built[1]._rate is not None
+
+
+def test_timed_leaves_batch_the_leaves_of_timed_searches_only() -> None:
+    """`SearchPlayer.timed_leaves`: timed searches evaluate up to that many leaves per
+    call (virtual loss); searches of a fixed number of simulations keep the config's."""
+    go = distill.make("go", size=5)
+    batches: list[int] = []
+
+    def counting(obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        batches.append(len(mask))
+        return np.zeros(mask.shape, np.float32), np.zeros(len(mask), np.float32)
+
+    config = SearchConfig(algorithm="gumbel", gumbel_num_considered=4, leaves_per_step=1)
+    player = SearchPlayer(go, counting, config, 8, timed_leaves=4)
+    player.select([Position(go)], np.random.default_rng(0))
+    assert set(batches) == {1}
+    batches.clear()
+    result = player.search_timed([Position(go)], np.random.default_rng(0), math.inf, simulations=40)
+    assert int(result.visit_counts.sum()) == 40
+    assert max(batches) == 4 and len(batches) <= 1 + 40 // 2  # the root, then batches of leaves
+    with pytest.raises(distill.errors.ConfigError, match="timed leaves"):
+        SearchPlayer(go, counting, config, 8, timed_leaves=0)

@@ -11,8 +11,11 @@ and the ``run:`` player spec built on it.
 
 ``seconds=S`` searches each move for S seconds instead of a fixed simulation count.
 ``leaves=L`` gathers L leaves per network call (`SearchConfig.leaves_per_step`, virtual
-loss; default: the recipe's): more simulations a second for one game, since a batch of
-8 positions costs the CPU far less than 8 calls of one (`distill bench search-leaves`).
+loss) in every search of the player: more simulations a second for one game, since a
+batch of 8 positions costs the CPU far less than 8 calls of one (`distill bench
+search-leaves`). Without it, searches of a fixed number of simulations keep the
+recipe's setting and timed ones (``seconds``, GTP clocks, analysis) gather
+`TIMED_LEAVES` unless the recipe sets more than one.
 ``score_static`` / ``score_dynamic`` set the search's score utility weights
 (`SearchConfig.score_utility_static` / ``_dynamic``; default: the recipe's), which need
 a network with a score head.
@@ -90,7 +93,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     docstring)."""
     import dataclasses
 
-    from distill.arena.players import SearchPlayer
+    from distill.arena.players import TIMED_LEAVES, SearchPlayer
     from distill.arena.specs import parse_options, reject_unknown, take_float, take_int
     from distill.recipe import derive
 
@@ -129,6 +132,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         )
     sims = sims or derive(agent.recipe).arena_simulations
     name = f"{path.name}:{agent.checkpoint.stem}"
+    timed_leaves = None if leaves or recipe_search.leaves_per_step > 1 else TIMED_LEAVES
     return SearchPlayer(
         domain,
         agent.evaluator,
@@ -137,6 +141,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         name=name,
         resign_threshold=resign,
         seconds_per_move=seconds or None,
+        timed_leaves=timed_leaves,
     )
 
 

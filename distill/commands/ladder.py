@@ -71,7 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="L",
-        help="leaves per network call in the agent's search, >= 1 (default: the run's recipe)",
+        help="leaves per network call in the agent's search, >= 1 (default: the recipe's, "
+        "and 8 in timed searches where the recipe has 1)",
     )
     parser.add_argument(
         "--jobs",

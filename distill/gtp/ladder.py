@@ -204,7 +204,8 @@ class LadderSettings:
     """The agent's dynamic score utility weight; None = the run's recipe."""
     leaves: int | None = None
     """Leaves per network call in the agent's search (``run:`` option ``leaves``;
-    `SearchConfig.leaves_per_step`); None = the run's recipe."""
+    `SearchConfig.leaves_per_step`); None = the ``run:`` default (the recipe's, and
+    `distill.arena.players.TIMED_LEAVES` in timed searches where the recipe has 1)."""
 
 
 def run_ladder(
