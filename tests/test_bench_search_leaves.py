@@ -10,10 +10,11 @@ import pytest
 from distill.cli import main
 
 
+@pytest.mark.parametrize("recipe", ["go9-smoke", "tictactoe-smoke"])  # Gumbel, PUCT
 def test_bench_search_leaves_measures_each_setting_side_by_side(
-    capsys: pytest.CaptureFixture[str],
+    recipe: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["bench", "search-leaves", "--recipe", "go9-smoke", "--leaves", "1", "2",
+    argv = ["bench", "search-leaves", "--recipe", recipe, "--leaves", "1", "2",
             "--seconds", "0.05", "--repeats", "2", "--plies", "4"]  # fmt: skip
     assert main(argv) == 0
     captured = capsys.readouterr()

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from distill.commands._args import positive_float, positive_int
+from distill.commands._args import non_negative_int, positive_float, positive_int
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -38,7 +38,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--leaves", type=positive_int, nargs="+", default=[1, 4, 8, 16])
     parser.add_argument("--seconds", type=positive_float, default=1.0, help="per timed search")
     parser.add_argument("--repeats", type=positive_int, default=3)
-    parser.add_argument("--plies", type=int, default=20, help="random moves of the 2nd position")
+    parser.add_argument(
+        "--plies", type=non_negative_int, default=20, help="random moves of the 2nd position"
+    )
     parser.add_argument("--threads", type=positive_int, default=1, help="torch intra-op threads")
     return parser.parse_args(argv)
 
@@ -104,8 +106,9 @@ def _rate(player: Any, position: Any, rng: np.random.Generator, seconds: float) 
     import time
 
     start = time.perf_counter()
-    player.search_timed([position], rng, seconds)
-    return player.last_searcher.last_simulations / (time.perf_counter() - start)
+    result = player.search_timed([position], rng, seconds)
+    # the root's visits: every simulation of the search (PUCT's chunks grow one tree)
+    return float(result.visit_counts.sum()) / (time.perf_counter() - start)
 
 
 def _agent(args: argparse.Namespace) -> tuple[Any, Any, Any, str]:
