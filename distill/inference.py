@@ -119,6 +119,12 @@ class NetEvaluator:
         self._model: Any = _PolicyValue(model).eval()
         self._prepared = not (options.freeze or options.compile)
 
+    @property
+    def net(self) -> nn.Module:
+        """The evaluated net itself (eval mode, on `device`; a copy unless ``copy_net``
+        was False), with all its outputs."""
+        return self._net
+
     def _prepare(self, example: Tensor) -> None:
         """Trace/freeze or compile on the first batch (needs an example input)."""
         if self.options.freeze:
