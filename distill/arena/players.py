@@ -60,7 +60,7 @@ FIRST_CHUNK = 16
 CHUNK_SECONDS = 0.05
 #: Leaves per network call of a ``run:`` player's timed searches when neither its spec
 #: nor its recipe sets them (`SearchPlayer.timed_leaves`): one game's search then gets
-#: 2.8x the simulations a second on one core (`distill bench search-leaves`, go9's net)
+#: 2.6-2.8x the simulations a second on one core (`distill bench search-leaves`, go9's net)
 #: and won more games against GNU Go at 1 s a move (docs/go.md, "Eight leaves a call").
 TIMED_LEAVES = 8
 
