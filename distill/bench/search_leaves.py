@@ -157,11 +157,12 @@ def _agent(args: argparse.Namespace) -> tuple[Any, Any, Any, str]:
 
 def _random_position(domain: Any, plies: int) -> Any:
     """The position after `plies` uniformly random legal moves from the start (seed 0),
-    stopping early at a position one move from the end."""
+    stopping early at a position one move from the end (unlike
+    `distill.arena.match.random_openings`, which wants openings that never end)."""
     rng = np.random.default_rng(0)
     position = domain.initial()
     for _ in range(plies):
-        after = position.play(int(rng.choice(position.legal_actions())))
+        after = position.clone().play(int(rng.choice(position.legal_actions())))  # play: in place
         if after.is_over:
             break
         position = after
