@@ -20,14 +20,17 @@ import torch
 from conftest import SMOKE, TINY, one_error, sets
 from killing import digest, run_until_killed, uninterrupted_run
 
+from distill.actors.pool import ActorPool
 from distill.cli import main
 from distill.errors import ConfigError
 from distill.flywheel.decoupled import capped_steps, played_with
+from distill.flywheel.generation import Learner, fits_done, load_version
 from distill.flywheel.loop import train
-from distill.flywheel.run_dir import RunDir
-from distill.learn import read_checkpoint
+from distill.flywheel.run_dir import RunDir, checkpoint_name
+from distill.learn import read_checkpoint, save_checkpoint
 from distill.progress import Progress
 from distill.recipe import load_recipe, recipe_to_yaml
+from distill.registry import make
 from distill.replay import read_shard
 
 #: 3 generations of 4 rounds of 2 games, on one actor process with its own net.
@@ -158,3 +161,56 @@ def test_kill_9_mid_arena_and_mid_fit_then_resume_equals_the_uninterrupted_run(
     assert all(torch.equal(ours[k], v) for k, v in theirs.items())
     # generation 0's self-play metrics went with the killed session (as in coupled runs)
     assert [r["staleness"] for r in RunDir(root).read_metrics()] == ["", "1", "1"]
+
+
+def _begun_from_other_weights(tmp_path, overrides: list[str]) -> tuple[RunDir, dict]:
+    """A run dir laid out as `distill pretrain` and `distill export` leave one: its
+    first checkpoint gen-00000.ckpt holds weights other than the recipe's seeded
+    initial net (those of seed 7). Returns the run and those weights."""
+    recipe = load_recipe(SMOKE, overrides)
+    run = RunDir.create(tmp_path / "run", recipe_to_yaml(recipe))
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    other = Learner.create(load_recipe(SMOKE, [*overrides, "seed=7"]), domain)
+    name = checkpoint_name(-1)
+    save_checkpoint(run.checkpoints / name, other.module, extra={"generation": 0})
+    state = run.read_state()
+    state.checkpoints = [name]
+    run.write_state(state)
+    return run, other.weights()
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_version_0_of_a_pretrained_or_exported_run_is_its_gen_00000(tmp_path):
+    run, begun = _begun_from_other_weights(tmp_path, DECOUPLED)
+    recipe, state = load_recipe(SMOKE, DECOUPLED), run.read_state()
+    domain = make(recipe.domain.id, **recipe.domain.kwargs)
+    seeded = Learner.create(recipe, domain).weights()
+    assert not _same(begun, seeded)
+    assert fits_done(state) == 0
+    assert _same(load_version(recipe, run, state, domain, 0).weights(), begun)
+    tabula_rasa = RunDir.create(tmp_path / "tr", recipe_to_yaml(recipe))
+    zero = load_version(recipe, tabula_rasa, tabula_rasa.read_state(), domain, 0)
+    assert _same(zero.weights(), seeded)
+
+
+def test_a_decoupled_run_begun_from_gen_00000_plays_its_first_rounds_with_it(tmp_path, monkeypatch):
+    """Data generations 0 and 1 are played by version 0 (`played_with`): for a run made
+    by `distill pretrain` or `distill export`, that is its gen-00000.ckpt, not the
+    recipe's seeded initial net (which once played them and undid a warm start)."""
+    published: dict[int, dict] = {}
+    original = ActorPool.set_weights
+
+    def spy(self, state_dict, version=None):
+        published.setdefault(int(version or 0), {k: v.clone() for k, v in state_dict.items()})
+        return original(self, state_dict, version)
+
+    monkeypatch.setattr(ActorPool, "set_weights", spy)
+    run, begun = _begun_from_other_weights(tmp_path, DECOUPLED)
+    state = train(run, quiet())
+    assert state.finished and state.checkpoints[0] == "gen-00000.ckpt"
+    assert sorted(published) == [0, 1]
+    assert _same(published[0], begun)
+    assert _same(published[1], read_checkpoint(run.checkpoints / "gen-00001.ckpt")["net"])

@@ -124,7 +124,7 @@ class RatingRound:
 
     def choose(self, variant: str = SEARCH) -> list[str]:
         """Opponents of a new network player of `variant`: its predecessor (at the first
-        arena the initial, untrained network ``gen-00000``), then the most informative
+        arena the run's starting network ``gen-00000``), then the most informative
         among the references and the kept networks of the same variant."""
         fit, rated = self.fit(), self.rated_networks(variant)
         previous = rated[-1] if rated else checkpoint_player(-1, variant)

@@ -49,10 +49,9 @@ import torch
 from distill.domain import Domain
 from distill.errors import ConfigError, DistillError
 from distill.fileio import atomic_write
-from distill.flywheel.generation import GAME_ID_STRIDE, SELFPLAY, Learner, learn
+from distill.flywheel.generation import GAME_ID_STRIDE, SELFPLAY, fits_done, learn, load_version
 from distill.flywheel.rounds import RoundSummary, sample_lines
-from distill.flywheel.run_dir import RunDir, RunState, checkpoint_name
-from distill.learn import load_checkpoint
+from distill.flywheel.run_dir import RunDir, RunState
 from distill.metrics import SelfPlayMetrics
 from distill.recipe import Recipe, derive
 from distill.replay import read_shard, shard_name
@@ -224,15 +223,13 @@ def _weights_of(
     recipe: Recipe, run: RunDir, state: RunState, learner: Any
 ) -> Callable[[int], dict[str, torch.Tensor]]:
     """version -> its weights: the learner's own for the newest version, else the run's
-    initial net (0) or checkpoint gen-k (a resumed run replays rounds of an older one)."""
+    beginning (0: a pretrained or exported run's gen-00000.ckpt, a tabula rasa run's
+    initial net) or checkpoint gen-k (a resumed run replays rounds of an older one)."""
 
     def weights(version: int) -> dict[str, torch.Tensor]:
-        if version == len(state.checkpoints):
+        if version == fits_done(state):
             return learner.weights()  # type: ignore[no-any-return]
-        old = Learner.create(recipe, learner.domain)  # the run's initial weights: version 0
-        if version:
-            load_checkpoint(run.checkpoints / checkpoint_name(version - 1), old.module)
-        return old.weights()
+        return load_version(recipe, run, state, learner.domain, version).weights()
 
     return weights
 

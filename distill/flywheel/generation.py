@@ -214,6 +214,26 @@ def selfplay_rates(stats: dict[str, float]) -> SelfPlayMetrics | None:
     )
 
 
+def fits_done(state: RunState) -> int:
+    """The fits the newest weights have had: one per checkpoint, not counting the
+    ``gen-00000.ckpt`` a pretrained or exported run begins from."""
+    return len(state.checkpoints) - (checkpoint_name(-1) in state.checkpoints)
+
+
+def load_version(
+    recipe: Recipe, run: RunDir, state: RunState, domain: Domain, version: int
+) -> Learner:
+    """A learner holding weights version `version`, the net after `version` fits:
+    checkpoint ``gen-{version:05d}.ckpt``. Version 0 is the run's own beginning: the
+    ``gen-00000.ckpt`` of a run made by `distill pretrain` or `distill export`, else a
+    tabula rasa run's seeded initial net (`Learner.create`)."""
+    learner = Learner.create(recipe, domain)
+    name = checkpoint_name(version - 1)
+    if version or name in state.checkpoints:
+        load_checkpoint(run.checkpoints / name, learner.module)
+    return learner
+
+
 def arena_step(
     recipe: Recipe, run: RunDir, state: RunState, learner: Learner, domain: Domain, g: int
 ) -> ArenaMetrics:
@@ -224,10 +244,7 @@ def arena_step(
     all arenas took so far, this one included."""
 
     def load_network(generations: int) -> Any:
-        old = Learner.create(recipe, domain)  # the run's initial weights: gen-00000
-        if generations:
-            load_checkpoint(run.checkpoints / checkpoint_name(generations - 1), old.module)
-        return old.evaluator()
+        return load_version(recipe, run, state, domain, generations).evaluator()
 
     spent = arena_seconds(run)
     start = time.perf_counter()
