@@ -7,7 +7,8 @@ The pool holds
   the anchor, rated 0. Neighbouring references play each other once
   (``arena.calibration_games``), so their ratings do not rest on the network's
   games alone; so do the run's starting network (``gen-00000``: untrained, or the
-  weights of `distill pretrain` or `distill export`) and the anchor, which gives the Elo curve its first point;
+  weights of `distill pretrain` or `distill export`) and the anchor, which gives the
+  Elo curve its first point;
 * earlier networks: of the networks rated so far (newest last), the ones
   1, 2, 4, 8, ... arenas back (``arena.checkpoints`` of them at most), so the
   pool stays small (logarithmic in the run's length) while still reaching back
