@@ -147,6 +147,12 @@ class Domain(abc.ABC):
     def copy(self, src: Any, src_idx: Any, dst: Any, dst_idx: Any) -> None:
         """dst[dst_idx[b]] := src[src_idx[b]] (independent copies)."""
 
+    def same_states(self, a: Any, a_idx: Any, b: Any, b_idx: Any) -> np.ndarray:
+        """bool[B]: whether a[a_idx[k]] and b[b_idx[k]] hold the same state, in everything
+        the rules and the encoding read (a kept search tree is reused only on its own
+        position). Default: False (states without a cheap exact comparison)."""
+        return np.zeros(as_index(a_idx).shape[0], dtype=np.bool_)
+
     def format_action(self, action: int) -> str:
         """Human/CLI name of an action (default: its number)."""
         return str(int(action))
@@ -318,6 +324,10 @@ class KernelDomain(Offers, Domain):
     - ``terminal(state) -> (bool, float)``: (is over, value for the player to move or 0.0).
     - ``to_play(state) -> int``: 0 or 1.
     - ``encode(state, out)``: out: float32[C, H, W], already zeroed, := observation planes.
+
+    Two rows are the same state when they are equal word for word (`same_states`, which
+    tree reuse relies on); a domain whose ``step`` writes only part of the record (Go:
+    the used history) overrides `same_states` to compare that part.
     """
 
     name: str
@@ -414,6 +424,13 @@ class KernelDomain(Offers, Domain):
         s, d = self._check_store(src, "src"), self._check_store(dst, "dst")
         s_idx, d_idx = as_index_pair(src_idx, len(s), dst_idx, len(d))
         d[d_idx] = s[s_idx]
+
+    def same_states(self, a: Any, a_idx: Any, b: Any, b_idx: Any) -> np.ndarray:
+        """Equal records, word for word (a domain whose `step` leaves some words undefined,
+        such as Go's unused history, compares only the defined ones)."""
+        s, d = self._check_store(a, "a"), self._check_store(b, "b")
+        s_idx, d_idx = as_index_pair(a_idx, len(s), b_idx, len(d))
+        return np.all(s[s_idx] == d[d_idx], axis=1)
 
     def format_action(self, action: int) -> str:
         return self.formatter(int(action)) if self.formatter else super().format_action(action)

@@ -7,7 +7,7 @@ and the ``run:`` player spec built on it.
                                      arena's simulations (`distill.recipe.derive`)
     run:RUN_DIR,sims=800,checkpoint=gen-00004.ckpt,resign=-0.9,seconds=2
     run:RUN_DIR,score_static=0.1,score_dynamic=0.3
-    run:RUN_DIR,seconds=1,leaves=8
+    run:RUN_DIR,seconds=1,leaves=8,algorithm=puct,reuse=0
 
 ``seconds=S`` searches each move for S seconds instead of a fixed simulation count.
 ``leaves=L`` gathers L leaves per network call (`SearchConfig.leaves_per_step`, virtual
@@ -16,6 +16,10 @@ batch of 8 positions costs the CPU far less than 8 calls of one (`distill bench
 search-leaves`). Without it, searches of a fixed number of simulations keep the
 recipe's setting and timed ones (``seconds``, GTP clocks, analysis) gather
 `TIMED_LEAVES` unless the recipe sets more than one.
+``algorithm=puct|gumbel`` plays with that search instead of the recipe's (the network
+is the same; PUCT uses the recipe's c_init and first-play urgency).
+``reuse=0`` makes every timed move search afresh; by default a timed search starts from
+the subtree the last one left below the position (`SearchPlayer.timed_root`).
 ``score_static`` / ``score_dynamic`` set the search's score utility weights
 (`SearchConfig.score_utility_static` / ``_dynamic``; default: the recipe's), which need
 a network with a score head.
@@ -87,10 +91,15 @@ def check_compatible(agent_domain: Domain, domain: Domain, what: str) -> None:
         )
 
 
+_RUN_KNOWN = (
+    "sims, checkpoint, resign, seconds, leaves, algorithm, reuse, score_static, score_dynamic"
+)
+
+
 def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
-    """``run:RUN_DIR[,sims=N,checkpoint=NAME,resign=X,seconds=S,leaves=L,score_static=W,
-    score_dynamic=W]``: a run's trained agent with the recipe's search (see the module
-    docstring)."""
+    """``run:RUN_DIR[,sims=N,checkpoint=NAME,resign=X,seconds=S,leaves=L,algorithm=A,
+    reuse=0|1,score_static=W,score_dynamic=W]``: a run's trained agent with the recipe's
+    search (see the module docstring)."""
     import dataclasses
 
     from distill.arena.players import TIMED_LEAVES, SearchPlayer
@@ -106,12 +115,16 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     resign = take_float(options, "resign", -1.0, spec)
     seconds = take_float(options, "seconds", 0.0, spec)
     leaves = take_int(options, "leaves", 0, spec)
+    reuse = take_int(options, "reuse", 1, spec)
+    algorithm = options.pop("algorithm", None)
     given = _utility_options(options, spec)
-    reject_unknown(
-        options, spec, "sims, checkpoint, resign, seconds, leaves, score_static, score_dynamic"
-    )
+    reject_unknown(options, spec, _RUN_KNOWN)
     if sims < 0 or seconds < 0 or leaves < 0:
         raise ConfigError(f"player spec {spec!r}: sims, seconds and leaves must be positive")
+    if reuse not in (0, 1):
+        raise ConfigError(f"player spec {spec!r}: reuse must be 0 or 1, got {reuse}")
+    if algorithm not in (None, "puct", "gumbel"):
+        raise ConfigError(f"player spec {spec!r}: algorithm must be 'puct' or 'gumbel'")
     path = Path(run_dir.strip())
     try:
         agent = cached_agent(path, checkpoint)
@@ -124,6 +137,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         score_utility_static=given.get("static", recipe_search.score_utility_static),
         score_utility_dynamic=given.get("dynamic", recipe_search.score_utility_dynamic),
         leaves_per_step=leaves or recipe_search.leaves_per_step,
+        algorithm=algorithm or recipe_search.algorithm,  # type: ignore[arg-type]
     )
     if search.uses_score_utility and not getattr(agent.evaluator, "scored", False):
         raise ConfigError(
@@ -142,6 +156,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         resign_threshold=resign,
         seconds_per_move=seconds or None,
         timed_leaves=timed_leaves,
+        reuse=bool(reuse),
     )
 
 

@@ -42,6 +42,7 @@ import numpy as np
 from distill.domain import Domain, Position, uniform_legal_actions
 from distill.errors import ConfigError, DistillError
 from distill.search import SearchConfig, Searcher, SearchResult
+from distill.search.tree import ROOT, UNVISITED
 from distill.solve import require_solver
 
 #: What `Player.select` returns for a position to give up the game (never a valid action).
@@ -185,6 +186,10 @@ class SearchPlayer(_Stateless):
             (`seconds_per_move`, GTP clocks, analysis), where a batch of leaves buys
             more simulations in the same seconds; None = the config's
             ``leaves_per_step``, as in fixed-simulation searches.
+        reuse: timed searches start from what the last one left (`timed_root`): the
+            subtree of the position reached after the move played and the opponent's
+            reply, as Leela Zero and KataGo do; False = every move searches afresh.
+            Searches of a fixed number of simulations never reuse a tree.
     """
 
     def __init__(
@@ -199,6 +204,7 @@ class SearchPlayer(_Stateless):
         seconds_per_move: float | None = None,
         tree_bytes: int = TIMED_TREE_BYTES,
         timed_leaves: int | None = None,
+        reuse: bool = True,
     ) -> None:
         if simulations < 1:
             raise ConfigError(f"search player: simulations must be >= 1, got {simulations}")
@@ -214,6 +220,9 @@ class SearchPlayer(_Stateless):
         if timed_leaves is not None and timed_leaves < 1:
             raise ConfigError(f"search player: timed leaves must be >= 1, got {timed_leaves}")
         self.timed_leaves = timed_leaves
+        self.reuse = bool(reuse)
+        #: the timed searcher and the moves played from its roots (`moves`), for `timed_root`
+        self._played: tuple[Searcher, np.ndarray] | None = None
         self.config = dataclasses.replace(
             config,
             num_simulations=self.simulations,
@@ -256,8 +265,19 @@ class SearchPlayer(_Stateless):
             result = self.search_timed(positions, rng, self.seconds_per_move)
         return self.moves(result)
 
+    def reset(self) -> None:
+        """A new game: forget the timed trees, so that no game depends on the one before."""
+        self._played = None
+        for searcher in self._timed.values():
+            searcher.reset(None)
+
     def moves(self, result: SearchResult) -> np.ndarray:
-        """int64[B]: the moves of a search result, `RESIGN` below the resign threshold."""
+        """int64[B]: the moves of a search result, `RESIGN` below the resign threshold.
+
+        These are the moves to be played: after a timed search, the next one descends
+        its tree along them (`timed_root`)."""
+        if self.last_searcher is not None and self.last_searcher in self._timed.values():
+            self._played = (self.last_searcher, np.asarray(result.action, np.int64).copy())
         moves = np.asarray(result.action, dtype=np.int64).copy()
         moves[np.asarray(result.root_value) < self.resign_threshold] = RESIGN
         return moves
@@ -274,8 +294,9 @@ class SearchPlayer(_Stateless):
         return max(self.simulations + 1, self.tree_bytes // (node_bytes * batch_size))
 
     def timed_searcher(self, batch_size: int) -> Searcher:
-        """The searcher of timed searches for `batch_size` games: it keeps its trees between
-        `Searcher.run` calls on the same positions, so chunks grow one tree."""
+        """The searcher of timed searches for `batch_size` games (made once; its trees as
+        they are): it keeps its trees between `Searcher.run` calls on the same positions,
+        so chunks grow one tree."""
         if batch_size not in self._timed:
             capacity = self.timed_capacity(batch_size)
             config = dataclasses.replace(
@@ -288,10 +309,56 @@ class SearchPlayer(_Stateless):
             self._timed[batch_size] = Searcher(
                 self.domain, self.evaluator, batch_size=batch_size, config=config
             )
-        searcher = self._timed[batch_size]
-        searcher.reset(None)
+        return self._timed[batch_size]
+
+    def timed_root(self, positions: Sequence[Position]) -> Searcher:
+        """The timed searcher for `positions`, each tree rooted at its position when it can
+        be, and forgotten otherwise.
+
+        With `reuse`, a tree left by the last timed search first follows the move played
+        from its root (`moves`), then keeps going where the new position is: the root
+        itself (analysis of the same position) or one of the root's children (the
+        opponent's reply). Its statistics are kept (`Searcher.advance`), so the search
+        starts with the visits it already spent below that position. A tree is kept only
+        when its root state equals the position (the domain's state array: all a network
+        input and the rules read) and it fills at most half the tree, leaving room to
+        grow. Domains whose states are not arrays always search afresh.
+        """
+        searcher = self.timed_searcher(len(positions))
         self.last_searcher = searcher
+        played, self._played = self._played, None
+        if not self.reuse or not isinstance(searcher.states, np.ndarray):
+            searcher.reset(None)
+            return searcher
+        if played is not None and played[0] is searcher:
+            moved = played[1] >= 0  # not `RESIGN`
+            searcher.reset(np.flatnonzero(~moved))
+            searcher.advance(played[1], np.flatnonzero(moved))
+        store, _ = stack_positions(self.domain, positions)
+        replies = np.array(
+            [self._where(searcher, b, store, b) for b in range(len(positions))], np.int64
+        )
+        searcher.advance(replies, np.flatnonzero(replies >= 0))
+        fresh = (replies == -2) | (searcher.tree.node_count > searcher.num_nodes // 2)
+        searcher.reset(np.flatnonzero(fresh))
         return searcher
+
+    def _where(self, searcher: Searcher, b: int, store: np.ndarray, row: int) -> int:
+        """Where game b's position store[row] is in its tree: -1 at the root, the action of
+        the root's expanded child holding it, or -2 nowhere (also: no tree)."""
+        tree, base = searcher.tree, b * searcher.num_nodes
+        if not tree.node_expanded[b, ROOT]:
+            return -2
+        actions = np.flatnonzero(tree.children_index[b, ROOT] != UNVISITED)
+        nodes = np.concatenate([[ROOT], tree.children_index[b, ROOT, actions]]).astype(np.int64)
+        same = self.domain.same_states(
+            searcher.states, base + nodes, store, np.full(nodes.shape[0], row)
+        )
+        same &= tree.node_expanded[b, nodes]
+        hits = np.flatnonzero(same)
+        if hits.size == 0:
+            return -2
+        return -1 if hits[0] == 0 else int(actions[hits[0] - 1])
 
     def search_timed(
         self,
@@ -319,7 +386,7 @@ class SearchPlayer(_Stateless):
         """
         if self.config.algorithm == "gumbel" and on_update is None:
             return self._gumbel_timed(positions, rng, seconds, simulations, stop)
-        searcher = self.timed_searcher(len(positions))
+        searcher = self.timed_root(positions)
         store, idx = stack_positions(self.domain, positions)
         start = time.perf_counter()
         deadline, next_update = start + seconds, start + (interval or 0.0)
@@ -352,12 +419,13 @@ class SearchPlayer(_Stateless):
         simulations: int | None,
         stop: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        searcher = self.timed_searcher(len(positions))
-        limit = min(simulations or searcher.num_nodes - 1, searcher.num_nodes - 1)
+        if self._rate is None and math.isfinite(seconds):  # measure on a short search
+            self._measure(positions, rng, min(self.simulations, FIRST_CHUNK))  # (result unused)
+        searcher = self.timed_root(positions)
+        room = searcher.num_nodes - 1 - int(searcher.tree.node_count.max())
+        limit = min(simulations or room, room)
         if not math.isfinite(seconds):
             return self._measure(positions, rng, limit, searcher, stop)
-        if self._rate is None:  # measure on a short search (its result is not used)
-            self._measure(positions, rng, min(self.simulations, FIRST_CHUNK))
         assert self._rate is not None
         limit = min(limit, max(1, int(self._rate * seconds)))
         deadline = time.perf_counter() + seconds
@@ -384,11 +452,13 @@ class SearchPlayer(_Stateless):
         searcher: Searcher | None = None,
         stop: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        """One fresh search of `sims` simulations, ended early when `stop()` says so (a
-        deadline: the planned budget overran because the machine slowed down); updates
-        the measured rate from the simulations actually run."""
-        searcher = searcher or self.timed_searcher(len(positions))
-        searcher.reset(None)
+        """A search of `sims` simulations, ended early when `stop()` says so (a deadline:
+        the planned budget overran because the machine slowed down); updates the measured
+        rate from the simulations actually run. Without `searcher`, a fresh search on the
+        timed searcher; with it, a search on its trees as they are (`timed_root`)."""
+        if searcher is None:
+            searcher = self.timed_searcher(len(positions))
+            searcher.reset(None)
         store, idx = stack_positions(self.domain, positions)
         start = time.perf_counter()
         result = searcher.run(store, idx, rng, num_simulations=sims, add_noise=False, stop=stop)

@@ -75,6 +75,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and 8 in timed searches where the recipe has 1)",
     )
     parser.add_argument(
+        "--algorithm",
+        choices=("puct", "gumbel"),
+        default=None,
+        help="the agent's search algorithm (default: the run's recipe)",
+    )
+    parser.add_argument(
+        "--no-reuse",
+        action="store_true",
+        help="search every timed move afresh instead of from the subtree the last move left",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -106,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         score_static=args.score_static,
         score_dynamic=args.score_dynamic,
         leaves=args.leaves,
+        algorithm=args.algorithm,
+        reuse=not args.no_reuse,
     )
     console = Console(stderr=True, highlight=False)
 

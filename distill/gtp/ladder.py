@@ -206,6 +206,12 @@ class LadderSettings:
     """Leaves per network call in the agent's search (``run:`` option ``leaves``;
     `SearchConfig.leaves_per_step`); None = the ``run:`` default (the recipe's, and
     `distill.arena.players.TIMED_LEAVES` in timed searches where the recipe has 1)."""
+    algorithm: str | None = None
+    """The agent's search algorithm, "puct" or "gumbel" (``run:`` option ``algorithm``);
+    None = the run's recipe."""
+    reuse: bool = True
+    """Timed moves start from the subtree the last move left (``run:`` option ``reuse``,
+    `distill.arena.players.SearchPlayer.timed_root`); False = every move afresh."""
 
 
 def run_ladder(
@@ -293,6 +299,10 @@ def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
         options.append(f"checkpoint={settings.checkpoint}")
     if settings.leaves is not None:
         options.append(f"leaves={settings.leaves}")
+    if settings.algorithm is not None:
+        options.append(f"algorithm={settings.algorithm}")
+    if not settings.reuse:
+        options.append("reuse=0")
     for term in ("static", "dynamic"):
         weight = getattr(settings, f"score_{term}")
         if weight is not None:

@@ -195,16 +195,21 @@ class Searcher:
         self._reusable[:] = True
         return self._result(params, rng, temperatures)
 
-    def advance(self, actions: Any) -> None:
+    def advance(self, actions: Any, games: Any = None) -> None:
         """Tree reuse: make each root's child for actions[b] (int64[B]) the new root, keeping
         its subtree (compacted to the front of the arrays). Call after playing the actions.
-        Without `reuse_tree`, or when that child was never visited, the row is forgotten."""
+        Without `reuse_tree`, or when that child was never visited, the row is forgotten.
+        games: int64[K], the rows to advance (default all); other rows stay as they are and
+        their entries of `actions` are not read."""
         acts = as_index(actions, "actions")
         if acts.shape != (self.batch_size,):
             raise ShapeError(f"actions must be int64[{self.batch_size}], got shape {acts.shape}")
+        size = self.batch_size
+        rows = np.arange(size) if games is None else as_index(games, "games", size)
+        acts = acts[rows]
         if np.any((acts < 0) | (acts >= self.domain.num_actions)):
             raise ShapeError(f"actions must be in 0..{self.domain.num_actions - 1}, got {acts}")
-        for b, action in enumerate(acts):
+        for b, action in zip(rows.tolist(), acts.tolist(), strict=True):
             child = self.tree.children_index[b, ROOT, action]
             keep = self.config.reuse_tree and self._reusable[b] and child != UNVISITED
             if not keep or not self.tree.node_expanded[b, child]:
@@ -264,7 +269,7 @@ class Searcher:
         root_slots = np.arange(self.batch_size, dtype=np.int64) * self.num_nodes
         keep = self._reusable & (self.tree.node_count + sims <= self.num_nodes)
         if isinstance(self.states, np.ndarray):
-            keep &= np.all(self.states[root_slots] == store[index], axis=1)
+            keep &= self.domain.same_states(self.states, root_slots, store, index)
         fresh = np.flatnonzero(~keep)
         self.reset(fresh)
         self.domain.copy(store, index[fresh], self.states, root_slots[fresh])

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from distill.domain import Domain, KernelDomain, Position
+from distill.domain import Domain, KernelDomain, Position, as_index_pair
 from distill.errors import ConfigError, DistillError
 from distill.symmetry import dihedral_perms
 
@@ -117,6 +117,15 @@ class GoDomain(KernelDomain):
     def size(self) -> int:
         assert self.rules is not None
         return self.rules.size
+
+    def same_states(self, a: Any, a_idx: Any, b: Any, b_idx: Any) -> np.ndarray:
+        """Equal records up to the end of the used history (`engine.same_record`): a step
+        copies only that much, so the words after it hold whatever the row held before."""
+        s, d = self._check_store(a, "a"), self._check_store(b, "b")
+        s_idx, d_idx = as_index_pair(a_idx, len(s), b_idx, len(d))
+        out = np.zeros(s_idx.shape[0], dtype=np.bool_)
+        engine.same_records(s, s_idx, d, d_idx, out)
+        return out
 
 
 def make(

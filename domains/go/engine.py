@@ -76,6 +76,7 @@ __all__ = [
     "record_position",
     "repeats",
     "root_of",
+    "same_records",
     "score",
     "seen_before",
     "set_libs",
@@ -259,6 +260,28 @@ def copy_record(src: np.ndarray, dst: np.ndarray) -> None:
     """dst := src, copying only the used part of the history."""
     used = history_start(src) + int(src[MOVES]) + 1
     dst[:used] = src[:used]
+
+
+@njit(cache=True)
+def same_record(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether records a and b hold the same state: equal words up to the end of the used
+    history (`copy_record` leaves the words after it undefined)."""
+    if a[MOVES] != b[MOVES] or a[SIZE] != b[SIZE] or a[BLOOM_WORDS] != b[BLOOM_WORDS]:
+        return False
+    used = history_start(a) + int(a[MOVES]) + 1
+    for i in range(used):  # noqa: SIM110 (numba: no generator in all())
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def same_records(
+    a: np.ndarray, a_idx: np.ndarray, b: np.ndarray, b_idx: np.ndarray, out: np.ndarray
+) -> None:
+    """out[k] := `same_record`(a[a_idx[k]], b[b_idx[k]]) for each k."""
+    for k in range(a_idx.shape[0]):
+        out[k] = same_record(a[a_idx[k]], b[b_idx[k]])
 
 
 # --------------------------------------------------------------------------- scoring
