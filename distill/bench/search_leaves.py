@@ -103,7 +103,7 @@ def measure(
     players = {
         (variant, n): SearchPlayer(
             domain, evaluators[variant], dataclasses.replace(search, leaves_per_step=n), 32,
-            seconds_per_move=seconds,
+            seconds_per_move=seconds, reuse=False,  # each search fresh: a rate, not a tree
         )
         for variant, n in settings
     }  # fmt: skip

@@ -23,6 +23,7 @@ TARGETS: dict[str, str] = {
     "search-leaves": "search_leaves",
     "selfplay": "selfplay",
     "solver": "solver",
+    "timed-reuse": "timed_reuse",
 }
 
 
