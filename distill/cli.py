@@ -32,6 +32,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "lab": ("lab", "measure claims against exact answers: lab credit RUN_DIR --out DIR"),
     "ladder": ("ladder", "play a Go run's agent against GNU Go levels etc.; win rates and Elo"),
     "match": ("match", "play N games between two players (distill or GTP engines)"),
+    "paired": ("paired", "compare two matches or ladders on the same openings: sign test"),
     "play": ("play", "play against an agent in the terminal"),
     "pretrain": ("pretrain", "train a recipe's net on SGF games, then hand it to the flywheel"),
     "recipes": ("recipes", "list the built-in recipes (distill train NAME runs one)"),

@@ -120,6 +120,8 @@ def _row(record: GameRecord) -> dict[str, object]:
     row = dataclasses.asdict(record)
     row["players"] = " vs ".join(record.players)
     row["moves"] = len(record.moves)
+    # the opening's actions, so that two matches can be paired game by game (arena.paired)
+    row["opening_moves"] = " ".join(str(a) for a in record.moves[: record.opening])
     return row
 
 
