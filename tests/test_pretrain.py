@@ -195,3 +195,35 @@ def test_a_holdout_that_leaves_nothing_to_train_on_is_refused(tmp_path, capsys) 
     err = capsys.readouterr().err.strip()
     assert "--holdout must be in 0..2" in err and len(err.splitlines()) == 1, err
     assert not run.exists()
+
+
+def test_init_fine_tunes_a_trained_net_and_refuses_one_that_does_not_fit(tmp_path, capsys) -> None:
+    sgf_dir, first, second = tmp_path / "sgf", tmp_path / "first", tmp_path / "second"
+    write_games(sgf_dir, 6)
+    overrides = ["learner.lr=0.02", "learner.batch_size=32", "learner.warmup_steps=0"]
+    sets = [x for o in overrides for x in ("--set", o)]
+    args = ["pretrain", str(SMOKE), "--sgf", str(sgf_dir), "--epochs", "4"]
+    assert main([*args, "--out", str(first), *sets]) == 0, capsys.readouterr().err
+    # A tiny learning rate: the fine-tuned net stays where --init put it, which is the
+    # first run's net and not the fresh one the recipe's seed would build.
+    tiny = ["--set", "learner.lr=1e-7", "--set", "learner.warmup_steps=0"]
+    args[-1] = "1"
+    assert main([*args, "--out", str(second), "--init", str(first), *tiny]) == 0
+    assert "fine-tuned on 6 games" in capsys.readouterr().out
+    ckpt = "checkpoints/gen-00000.ckpt"
+    start = build_net_from_checkpoint(first / ckpt).state_dict()
+    tuned = build_net_from_checkpoint(second / ckpt).state_dict()
+    torch.manual_seed(0)
+    net = build_net(load_recipe(SMOKE).network, (21, 9, 9), 82)
+    fresh = net.state_dict()
+    key = next(k for k, v in start.items() if v.is_floating_point() and v.numel() > 8)
+    assert torch.allclose(tuned[key], start[key], atol=1e-4)
+    assert not torch.allclose(tuned[key], fresh[key], atol=1e-2)
+    # Another architecture, or nothing at the path: one line, exit 2, nothing written.
+    wide = ["--set", "network.resnet.channels=24"]
+    for init, expected in ((first, "do not fit the recipe's network"), (tmp_path / "x", "no such")):
+        out = tmp_path / "refused"
+        assert main([*args, "--out", str(out), "--init", str(init), *wide]) == 2
+        err = capsys.readouterr().err.strip()
+        assert expected in err and len(err.splitlines()) == 1, err
+        assert not out.exists() and not (tmp_path / ".refused.pretrain-tmp").exists()

@@ -1,4 +1,5 @@
-"""`distill pretrain RECIPE --sgf DIR [--out RUN_DIR] [--epochs E] [--holdout N] [--set ...]`.
+"""`distill pretrain RECIPE --sgf DIR [--out RUN_DIR] [--epochs E] [--holdout N] [--init RUN]
+[--set ...]`.
 
 Trains the recipe's network on a collection of SGF games (policy = the move played,
 value = the result, ownership and score from games that ended by two passes) and
@@ -7,9 +8,12 @@ writes a run directory whose first checkpoint is the pretrained net, so
     distill pretrain go9-warmstart --sgf data/gnugo9 --out runs/go9-ws
     distill train --resume runs/go9-ws
 
-continues with self-play from it. Every file is checked before anything is written
-(board size, komi, handicap or setup stones, ruleset, corrupt files: one line naming
-the file, exit 2). See `distill.warmstart.pretrain`.
+continues with self-play from it. With ``--init RUN_DIR`` (or a checkpoint file) the
+training starts from that trained net instead of a fresh one: fine-tuning, whose
+network must be the recipe's (pass the run's own ``recipe.yaml``). Every file is
+checked before anything is written (board size, komi, handicap or setup stones,
+ruleset, corrupt files, an --init that does not fit: one line naming the file, exit
+2). See `distill.warmstart.pretrain`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "on them after every epoch: policy cross-entropy and top-1, value error (default 0)",
     )
     parser.add_argument(
+        "--init",
+        type=Path,
+        metavar="RUN",
+        help="start from this run's latest checkpoint (or this checkpoint file) instead of "
+        "a fresh net; its network must be the recipe's (default: a fresh net)",
+    )
+    parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -46,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from distill.recipe import load_recipe
-    from distill.warmstart.pretrain import check_inputs, pretrain_games, split_holdout
+    from distill.warmstart.pretrain import (
+        check_inputs,
+        init_weights,
+        pretrain_games,
+        split_holdout,
+    )
 
     recipe = load_recipe(args.recipe, args.overrides)
     out = args.out or Path("runs") / recipe.name
@@ -60,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         # every check before any output
         domain, games = check_inputs(recipe, args.sgf, out, args.epochs, on_file=read)
         split_holdout(games, args.holdout, recipe.seed)
+        init = init_weights(recipe, domain, args.init) if args.init is not None else None
     with Progress(transient=False) as bar:
         encoding = bar.add_task(f"encoding {len(games)} games", total=len(games))
         training = bar.add_task("pretraining", total=args.epochs, start=False)
@@ -83,11 +100,13 @@ def run(args: argparse.Namespace) -> int:
             out,
             epochs=args.epochs,
             holdout=args.holdout,
+            init=init,
             progress=advance,
             on_games=encode,
         )
+    verb = "pretrained" if init is None else "fine-tuned"
     print(
-        f"pretrained on {summary['games']} games ({summary['positions']} positions, "
+        f"{verb} on {summary['games']} games ({summary['positions']} positions, "
         f"{int(summary['steps'])} steps); run directory {out}: "
         f"continue with 'distill train --resume {out}'"
     )

@@ -21,7 +21,9 @@ accuracy on the moves played, the value's squared error against the results); th
 epochs' training losses and held-out scores go to ``pretrain.csv`` in the run directory.
 
 The recipe's learner then trains on them for `epochs` passes (a cosine schedule of
-its own) and the weights become the checkpoint ``gen-00000.ckpt`` of a fresh run
+its own), from the recipe's fresh network or, with ``init``, from the weights of a
+trained checkpoint (`init_weights`: fine-tuning, e.g. on games a trained agent played
+against an opponent), and the weights become the checkpoint ``gen-00000.ckpt`` of a fresh run
 directory whose state lists it: ``distill train --resume RUN_DIR`` starts self-play
 from the pretrained net with a fresh optimizer and schedule. The run directory is
 built under a temporary name and renamed into place at the end, so a killed
@@ -272,14 +274,49 @@ def pretrain(
     *,
     epochs: int = 2,
     holdout: int = 0,
+    init: Path | None = None,
     progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
     """Read, write, train and hand off (module docstring); returns a summary dict
-    (games, positions, steps, final losses and held-out scores, run directory)."""
+    (games, positions, steps, final losses and held-out scores, run directory).
+    `init`: a run directory (its latest checkpoint) or a checkpoint file to start from."""
     domain, games = check_inputs(recipe, sgf_dir, out, epochs)
+    weights = init_weights(recipe, domain, init) if init is not None else None
     return pretrain_games(
-        recipe, domain, games, out, epochs=epochs, holdout=holdout, progress=progress
+        recipe, domain, games, out, epochs=epochs, holdout=holdout, init=weights, progress=progress
     )
+
+
+def init_weights(recipe: Any, domain: Any, source: Path) -> dict[str, Any]:
+    """The network weights (a state dict) of `source`, a run directory (its latest
+    checkpoint) or a checkpoint file, checked to fit the recipe's network on `domain`.
+
+    Raises DistillError when `source` is neither, CorruptFileError when the checkpoint
+    does not verify or its weights do not fit (a different architecture or board).
+    """
+    from distill.errors import CorruptFileError
+    from distill.flywheel.run_dir import RunDir
+    from distill.learn import read_checkpoint
+    from distill.nets import build_net
+
+    source = Path(source)
+    if source.is_dir():
+        run = RunDir.open(source)
+        path = run.checkpoint_path(run.read_state())
+    elif source.is_file():
+        path = source
+    else:
+        raise DistillError(f"--init {source}: no such run directory or checkpoint file")
+    state = read_checkpoint(path)["net"]
+    net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise CorruptFileError(
+            f"--init {path}: its weights do not fit the recipe's network: {first}"
+        ) from None
+    return dict(state)
 
 
 def check_inputs(
@@ -310,13 +347,14 @@ def pretrain_games(
     *,
     epochs: int,
     holdout: int = 0,
+    init: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
     on_games: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """`pretrain` after `check_inputs`: shards, training, the run directory at `out`;
     ``on_games(done, total)`` as games become shards, `progress` after each epoch.
     With `holdout` > 0 (`split_holdout`) the summary's ``heldout/*`` are the last
-    epoch's held-out scores."""
+    epoch's held-out scores; `init` (`init_weights`) is the net to start from."""
     from distill.flywheel.run_dir import RunDir
     from distill.recipe import recipe_to_yaml
 
@@ -326,7 +364,9 @@ def pretrain_games(
     run = RunDir.create(staging, recipe_to_yaml(recipe))
     positions = write_shards(domain, games, run.root / "pretrain", on_games)
     evaluation = heldout_arrays(domain, held) if held else None
-    metrics = train_on_shards(recipe, domain, run, positions, epochs, progress, evaluation)
+    metrics = train_on_shards(
+        recipe, domain, run, positions, epochs, progress, evaluation, init=init
+    )
     if out.exists():
         out.rmdir()  # empty (checked above)
     staging.rename(out)
@@ -357,8 +397,11 @@ def train_on_shards(
     epochs: int,
     progress: ProgressFn | None,
     heldout: dict[str, np.ndarray] | None = None,
+    *,
+    init: dict[str, Any] | None = None,
 ) -> dict[str, float]:
-    """`epochs` passes of the recipe's learner over the pretraining shards, then the
+    """`epochs` passes of the recipe's learner over the pretraining shards (from the
+    weights `init` when given, else the recipe's fresh net), then the
     weights (fresh optimizer, step 0) as the run's first checkpoint gen-00000.ckpt.
     Each epoch's mean losses (and, with `heldout` arrays, its ``heldout/*`` scores) are
     a row of ``pretrain.csv``; returns the last row."""
@@ -373,6 +416,8 @@ def train_on_shards(
     torch.manual_seed(recipe.seed)
     torch.set_num_threads(recipe.threads)
     net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
+    if init is not None:
+        net.load_state_dict(init, strict=True)  # checked by init_weights
     steps = max(1, math.ceil(positions / recipe.learner.batch_size))
     module = DistillModule(net, recipe.learner, total_steps=steps * epochs)
     metrics: dict[str, float] = {}
@@ -425,6 +470,7 @@ __all__ = [
     "game_arrays",
     "heldout_arrays",
     "heldout_metrics",
+    "init_weights",
     "pretrain",
     "pretrain_games",
     "read_collection",
