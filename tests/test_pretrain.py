@@ -211,10 +211,11 @@ def test_init_fine_tunes_a_trained_net_and_refuses_one_that_does_not_fit(tmp_pat
     assert main([*args, "--out", str(second), "--init", str(first), *tiny]) == 0
     assert "fine-tuned on 6 games" in capsys.readouterr().out
     ckpt = "checkpoints/gen-00000.ckpt"
-    start = build_net_from_checkpoint(first / ckpt).state_dict()
+    trained = build_net_from_checkpoint(first / ckpt)
+    start = trained.state_dict()
     tuned = build_net_from_checkpoint(second / ckpt).state_dict()
     torch.manual_seed(0)
-    net = build_net(load_recipe(SMOKE).network, (21, 9, 9), 82)
+    net = build_net(load_recipe(SMOKE).network, trained.obs_shape, trained.num_actions)
     fresh = net.state_dict()
     key = next(k for k, v in start.items() if v.is_floating_point() and v.numel() > 8)
     assert torch.allclose(tuned[key], start[key], atol=1e-4)
