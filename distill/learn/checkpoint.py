@@ -98,14 +98,20 @@ def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict[str, An
 def load_checkpoint(path: str | Path, module: DistillModule) -> dict[str, Any]:
     """Restore weights, optimizer state and step count into `module`; returns the payload."""
     data = read_checkpoint(path)
-    try:
-        module.net.load_state_dict(data["net"], strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise CorruptFileError(f"{path}: weights do not fit this network: {first}") from None
+    fit_weights(module.net, data["net"], f"{path}: weights do not fit this network")
     module.optimizer_state = data.get("optimizer")
     module.steps_done = int(data.get("steps_done", 0))
     return data
+
+
+def fit_weights(net: torch.nn.Module, state: dict[str, Any], what: str) -> None:
+    """Load `state` into `net` (strict); CorruptFileError ``"{what}: <torch's first line>"``
+    when the weights do not fit (another architecture, board or action count)."""
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise CorruptFileError(f"{what}: {first}") from None
 
 
 def build_net_from_checkpoint(path: str | Path) -> torch.nn.Module:

@@ -294,9 +294,8 @@ def init_weights(recipe: Any, domain: Any, source: Path) -> dict[str, Any]:
     Raises DistillError when `source` is neither, CorruptFileError when the checkpoint
     does not verify or its weights do not fit (a different architecture or board).
     """
-    from distill.errors import CorruptFileError
     from distill.flywheel.run_dir import RunDir
-    from distill.learn import read_checkpoint
+    from distill.learn.checkpoint import fit_weights, read_checkpoint
     from distill.nets import build_net
 
     source = Path(source)
@@ -309,13 +308,7 @@ def init_weights(recipe: Any, domain: Any, source: Path) -> dict[str, Any]:
         raise DistillError(f"--init {source}: no such run directory or checkpoint file")
     state = read_checkpoint(path)["net"]
     net = build_net(recipe.network, domain.obs_shape, domain.num_actions)
-    try:
-        net.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise CorruptFileError(
-            f"--init {path}: its weights do not fit the recipe's network: {first}"
-        ) from None
+    fit_weights(net, state, f"--init {path}: its weights do not fit the recipe's network")
     return dict(state)
 
 
