@@ -235,3 +235,34 @@ def test_run_spec_and_ladder_take_leaves_per_network_call(
     err = capsys.readouterr().err
     assert "leaves per network call must be >= 1, got 0" in err and "Traceback" not in err
     assert not bad_out.exists()
+
+
+def test_run_spec_and_ladder_take_symmetries(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from distill.search.symmetric import SymmetricEvaluator
+
+    go = distill.make("go", size=5, komi=7.5)
+    player = make_player(f"run:{run_dir},sims=6,symmetries=8", go)
+    assert isinstance(player, SearchPlayer)
+    assert isinstance(player.evaluator, SymmetricEvaluator) and player.evaluator.count == 8
+    position = Position(go).play_all(["C3"])
+    assert position.legal_mask()[int(player.select([position], np.random.default_rng(0))[0])]
+    ownership = player.evaluator.auxiliary(position.observe()[None])["ownership"]
+    assert ownership.shape == (1, 5, 5)
+    plain = make_player(f"run:{run_dir},sims=6", go)
+    assert isinstance(plain, SearchPlayer)
+    assert not isinstance(plain.evaluator, SymmetricEvaluator)  # the default: the net alone
+    for bad in ("symmetries=9", "symmetries=-1", "symmetries=x"):
+        with pytest.raises(distill.errors.ConfigError, match="symmetries"):
+            make_player(f"run:{run_dir},{bad}", go)
+    out = tmp_path / "ladder"
+    argv = ["ladder", str(run_dir), "--opponents", "random", "--games", "2",
+            "--simulations", "4", "--symmetries", "1", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert json.loads((out / "ladder.json").read_text())["settings"]["symmetries"] == 1
+    bad_out = tmp_path / "bad"
+    assert main([*argv[:-4], "--symmetries", "9", "--out", str(bad_out)]) == 2
+    err = capsys.readouterr().err
+    assert "symmetries must be 1..8" in err and "Traceback" not in err
+    assert not bad_out.exists()

@@ -20,6 +20,10 @@ recipe's setting and timed ones (``seconds``, GTP clocks, analysis) gather
 is the same; PUCT uses the recipe's c_init and first-play urgency).
 ``reuse=0`` makes every timed move search afresh; by default a timed search starts from
 the subtree the last one left below the position (`SearchPlayer.timed_root`).
+``symmetries=N`` evaluates every position under N of the board's symmetries
+(`distill.search.symmetric.SymmetricEvaluator`): 1 = one drawn at random per position
+(as AlphaGo Zero's search), N > 1 = the mean of N (8 = all of a square board's);
+default 0, the net as it is.
 ``score_static`` / ``score_dynamic`` set the search's score utility weights
 (`SearchConfig.score_utility_static` / ``_dynamic``; default: the recipe's), which need
 a network with a score head.
@@ -92,14 +96,15 @@ def check_compatible(agent_domain: Domain, domain: Domain, what: str) -> None:
 
 
 _RUN_KNOWN = (
-    "sims, checkpoint, resign, seconds, leaves, algorithm, reuse, score_static, score_dynamic"
+    "sims, checkpoint, resign, seconds, leaves, algorithm, reuse, symmetries, score_static, "
+    "score_dynamic"
 )
 
 
 def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     """``run:RUN_DIR[,sims=N,checkpoint=NAME,resign=X,seconds=S,leaves=L,algorithm=A,
-    reuse=0|1,score_static=W,score_dynamic=W]``: a run's trained agent with the recipe's
-    search (see the module docstring)."""
+    reuse=0|1,symmetries=N,score_static=W,score_dynamic=W]``: a run's trained agent with the
+    recipe's search (see the module docstring)."""
     import dataclasses
 
     from distill.arena.players import TIMED_LEAVES, SearchPlayer
@@ -116,6 +121,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     seconds = take_float(options, "seconds", 0.0, spec)
     leaves = take_int(options, "leaves", 0, spec)
     reuse = take_int(options, "reuse", 1, spec)
+    symmetries = take_int(options, "symmetries", 0, spec)
     algorithm = options.pop("algorithm", None)
     given = _utility_options(options, spec)
     reject_unknown(options, spec, _RUN_KNOWN)
@@ -131,6 +137,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     except DistillError as exc:
         raise ConfigError(f"player spec {spec!r}: {exc}") from None
     check_compatible(agent.domain, domain, f"player spec {spec!r}")
+    evaluator = _symmetric(agent, symmetries, spec)
     recipe_search = agent.recipe.search
     search = dataclasses.replace(
         recipe_search,
@@ -139,7 +146,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         leaves_per_step=leaves or recipe_search.leaves_per_step,
         algorithm=algorithm or recipe_search.algorithm,  # type: ignore[arg-type]
     )
-    if search.uses_score_utility and not getattr(agent.evaluator, "scored", False):
+    if search.uses_score_utility and not getattr(evaluator, "scored", False):
         raise ConfigError(
             f"player spec {spec!r}: the score utility needs a network with a score head "
             "(network.heads.score); this run's has none"
@@ -149,7 +156,7 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
     timed_leaves = None if leaves or recipe_search.leaves_per_step > 1 else TIMED_LEAVES
     return SearchPlayer(
         domain,
-        agent.evaluator,
+        evaluator,
         search,
         sims,
         name=name,
@@ -158,6 +165,18 @@ def run_from_spec(domain: Domain, *, spec: str, rest: str) -> Player:
         timed_leaves=timed_leaves,
         reuse=bool(reuse),
     )
+
+
+def _symmetric(agent: Agent, symmetries: int, spec: str) -> Any:
+    """The agent's evaluator, under `symmetries` of its board's symmetries when > 0."""
+    from distill.search.symmetric import SymmetricEvaluator
+
+    if symmetries == 0:
+        return agent.evaluator
+    try:
+        return SymmetricEvaluator.for_domain(agent.evaluator, agent.domain, symmetries)
+    except ConfigError as exc:
+        raise ConfigError(f"player spec {spec!r}: {exc}") from None
 
 
 def _utility_options(options: dict[str, str], spec: str) -> dict[str, float]:

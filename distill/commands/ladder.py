@@ -86,6 +86,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="search every timed move afresh instead of from the subtree the last move left",
     )
     parser.add_argument(
+        "--symmetries",
+        type=int,
+        default=None,
+        metavar="N",
+        help="evaluate each position under N board symmetries: 1 = one at random, N > 1 = "
+        "the mean of N (8 = all on a square board; default: the net as it is)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -119,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         leaves=args.leaves,
         algorithm=args.algorithm,
         reuse=not args.no_reuse,
+        symmetries=args.symmetries,
     )
     console = Console(stderr=True, highlight=False)
 

@@ -212,6 +212,9 @@ class LadderSettings:
     reuse: bool = True
     """Timed moves start from the subtree the last move left (``run:`` option ``reuse``,
     `distill.arena.players.SearchPlayer.timed_root`); False = every move afresh."""
+    symmetries: int | None = None
+    """Board symmetries each position is evaluated under (``run:`` option ``symmetries``,
+    `distill.search.symmetric.SymmetricEvaluator`); None = the net as it is."""
 
 
 def run_ladder(
@@ -240,6 +243,8 @@ def run_ladder(
     check_jobs(settings.jobs)
     if settings.leaves is not None and settings.leaves < 1:
         raise ConfigError(f"leaves per network call must be >= 1, got {settings.leaves}")
+    if settings.symmetries is not None and settings.symmetries < 1:
+        raise ConfigError(f"symmetries must be >= 1, got {settings.symmetries}")
     if settings.resign is not None and not -1.0 < settings.resign < 0.0:
         raise ConfigError(f"the resign threshold must lie in (-1, 0), got {settings.resign}")
     agent = cached_agent(Path(run_dir), settings.checkpoint)
@@ -303,6 +308,8 @@ def _agent_spec(run_dir: str | Path, settings: LadderSettings) -> str:
         options.append(f"algorithm={settings.algorithm}")
     if not settings.reuse:
         options.append("reuse=0")
+    if settings.symmetries is not None:
+        options.append(f"symmetries={settings.symmetries}")
     for term in ("static", "dynamic"):
         weight = getattr(settings, f"score_{term}")
         if weight is not None:

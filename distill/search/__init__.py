@@ -22,6 +22,7 @@ from distill.search.evaluators import (
     uniform_evaluator,
 )
 from distill.search.searcher import Searcher
+from distill.search.symmetric import SymmetricEvaluator
 
 __all__ = [
     "Evaluator",
@@ -31,6 +32,7 @@ __all__ = [
     "SearchResult",
     "Searcher",
     "StateEvaluator",
+    "SymmetricEvaluator",
     "UniformEvaluator",
     "uniform_evaluator",
 ]
