@@ -97,25 +97,39 @@ def test_the_policy_is_the_mean_of_the_images_probabilities(evaluator: NetEvalua
 def test_one_random_symmetry_is_one_images_answer_mapped_back(
     evaluator: NetEvaluator,
 ) -> None:
-    obs, mask = positions(count=1)
-    answers = []
+    obs, mask = positions(count=40)
+    answers = []  # [k] = (logits [B, A], value [B]) of image k, mapped back
     for k in range(8):
         logits, value = evaluator(*image(obs, mask, k))
-        answers.append((logits[0, GO.action_perms[k]], value[0]))
+        answers.append((logits[:, GO.action_perms[k]], value))
     wrapped = SymmetricEvaluator.for_domain(evaluator, GO, 1, seed=1)
+    logits, value = wrapped(obs, mask)
     used = set()
-    for _ in range(40):
-        logits, value = wrapped(obs, mask)
+    for b in range(len(obs)):
         matches = [
             k
             for k, (want_logits, want_value) in enumerate(answers)
-            if np.isclose(value[0], want_value, atol=1e-6)
-            and np.allclose(logits[0][mask[0]], want_logits[mask[0]], atol=1e-5)
+            if np.isclose(value[b], want_value[b], atol=1e-6)
+            and np.allclose(logits[b][mask[b]], want_logits[b][mask[b]], atol=1e-5)
         ]
-        assert matches, "the answer is none of the images'"
+        assert matches, f"position {b}: the answer is none of the images'"
         used.add(matches[0])
-        assert np.all(logits[0][~mask[0]] == np.float32(ILLEGAL_LOGIT))
+    assert np.all(logits[~mask] == np.float32(ILLEGAL_LOGIT))
     assert len(used) >= 6  # random symmetries, not always the identity
+    # The draw depends on the position, not on the calls before or the batch around it.
+    again_logits, again_value = wrapped(obs[::-1].copy(), mask[::-1].copy())
+    np.testing.assert_allclose(again_value[::-1], value, atol=1e-5)
+    np.testing.assert_allclose(again_logits[::-1], logits, atol=1e-5)
+    other = SymmetricEvaluator.for_domain(evaluator, GO, 1, seed=2)
+    assert not np.array_equal(other.draw(obs), wrapped.draw(obs))
+
+
+def test_several_symmetries_are_distinct_images(evaluator: NetEvaluator) -> None:
+    obs, _ = positions(count=20)
+    drawn = SymmetricEvaluator.for_domain(evaluator, GO, 3).draw(obs)
+    assert drawn.shape == (20, 3)
+    assert all(len(set(row)) == 3 for row in drawn.tolist())
+    assert len(set(drawn.ravel().tolist())) == 8
 
 
 def test_counts_outside_the_boards_symmetries_are_refused(evaluator: NetEvaluator) -> None:

@@ -14,6 +14,11 @@ work. This wrapper does either for any evaluator:
   probabilities (returned as log-probabilities, so the search's softmax gives that
   mean back), values, score margins and ownership as plain means.
 
+The draw is a function of the position's observation and the seed (a hash picks one
+of `TABLE_SIZE` fixed random orderings of the K symmetries), not of the order of calls:
+a search evaluates the same position the same way whatever ran before it, so games with
+a fixed number of simulations do not depend on how many processes play them.
+
 With ``count == K`` the evaluator is exactly equivariant: a position and its image
 under any symmetry get the same value and each other's moved policy.
 
@@ -27,6 +32,7 @@ cell_perms[k, i].
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
@@ -34,6 +40,9 @@ import numpy as np
 from distill.domain import Domain
 from distill.errors import ConfigError, ShapeError
 from distill.logits import ILLEGAL_LOGIT
+
+#: Fixed random orderings of the symmetries that the observation hashes choose from.
+TABLE_SIZE = 4096
 
 
 class SymmetricEvaluator:
@@ -45,7 +54,7 @@ class SymmetricEvaluator:
         action_perms: int64[K, A], row 0 the identity.
         cell_perms: int64[K, H*W], row 0 the identity.
         count: symmetries a position is evaluated under, 1..K (see the module docstring).
-        seed: seeds the draw of symmetries (reproducible searches).
+        seed: salts the draw of symmetries (see the module docstring).
     """
 
     def __init__(
@@ -72,7 +81,9 @@ class SymmetricEvaluator:
         self.cell_perms = np.asarray(cell_perms, np.int64)
         self._action_inverse = np.argsort(self.action_perms, axis=1)
         self._cell_inverse = np.argsort(self.cell_perms, axis=1)
-        self._rng = np.random.default_rng(seed)
+        self._seed = int(seed) & 0xFFFFFFFF
+        keys = np.random.default_rng(seed).random((TABLE_SIZE, symmetries))
+        self._orders = np.argsort(keys, axis=1).astype(np.int64)
         self.scored = bool(getattr(evaluator, "scored", False))
         """True when the wrapped evaluator has a score head (`evaluate_scored` works)."""
 
@@ -83,14 +94,15 @@ class SymmetricEvaluator:
         """The wrapper with `domain`'s symmetries."""
         return cls(evaluator, domain.action_perms, domain.cell_perms, count, seed=seed)
 
-    def draw(self, batch: int) -> np.ndarray:
-        """int64[batch, count]: distinct symmetries per position (all K, in order, when
-        count = K; else drawn at random)."""
+    def draw(self, obs: np.ndarray) -> np.ndarray:
+        """int64[B, count]: distinct symmetries for each position of obs [B, ...] (all K,
+        in order, when count = K; else chosen by a hash of the position's observation)."""
         symmetries = self.action_perms.shape[0]
         if self.count == symmetries:
-            return np.tile(np.arange(symmetries, dtype=np.int64), (batch, 1))
-        keys = self._rng.random((batch, symmetries))
-        return np.argsort(keys, axis=1)[:, : self.count].astype(np.int64)
+            return np.tile(np.arange(symmetries, dtype=np.int64), (obs.shape[0], 1))
+        rows = np.ascontiguousarray(obs).reshape(obs.shape[0], -1)
+        hashes = [zlib.crc32(row.tobytes(), self._seed) % TABLE_SIZE for row in rows]
+        return self._orders[hashes, : self.count]
 
     def _images(self, obs: np.ndarray, mask: np.ndarray, sym: np.ndarray) -> tuple[Any, Any]:
         """obs float32[B*count, C, H, W] and mask bool[B*count, A]: image j of position b
@@ -137,7 +149,7 @@ class SymmetricEvaluator:
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(log-probabilities float32[B, A], illegal = ILLEGAL_LOGIT; value float32[B])."""
         self._check(obs, mask)
-        sym = self.draw(obs.shape[0])
+        sym = self.draw(obs)
         images, masks = self._images(obs, mask, sym)
         logits, value = self.evaluator(images, masks)
         return self._policy(np.asarray(logits), mask, sym), self._mean(
@@ -152,7 +164,7 @@ class SymmetricEvaluator:
         self._check(obs, mask)
         if not self.scored:
             raise ConfigError("evaluate_scored needs a net with a score head (heads.score)")
-        sym = self.draw(obs.shape[0])
+        sym = self.draw(obs)
         images, masks = self._images(obs, mask, sym)
         logits, value, score = self.evaluator.evaluate_scored(images, masks)
         batch = obs.shape[0]
@@ -166,7 +178,7 @@ class SymmetricEvaluator:
         if obs.ndim != 4:
             raise ShapeError(f"auxiliary expects obs[B, C, H, W], got shape {obs.shape}")
         batch, _, height, width = obs.shape
-        sym = self.draw(batch)
+        sym = self.draw(obs)
         mask = np.ones((batch, self.action_perms.shape[1]), np.bool_)
         images, _ = self._images(obs, mask, sym)
         out = self.evaluator.auxiliary(images)
