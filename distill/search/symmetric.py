@@ -1,11 +1,11 @@
 """`SymmetricEvaluator`: a network evaluated under the board's symmetries.
 
 A net trained with symmetry augmentation still answers differently for a position and
-its rotations: each answer carries its own error. Leela Zero and KataGo evaluate at
-play time under one random symmetry per position (AlphaGo Zero, Silver et al. 2017,
-"Methods": each leaf "randomly rotated or reflected"), so errors do not repeat through
-the tree, or average several symmetries to cut the error at the cost of more network
-work. This wrapper does either for any evaluator:
+its rotations: each answer carries its own error. AlphaGo Zero's search evaluated each
+leaf under a rotation or reflection drawn uniformly at random (Silver et al. 2017,
+"Methods"), so that one error does not repeat through the tree; Leela Zero and KataGo
+offer the same. Averaging several symmetries cuts the error itself, at that many times
+the network work. This wrapper does either for any evaluator:
 
 * ``count = 1``: each position is evaluated under one symmetry drawn at random (the
   identity among them), the results mapped back to the position's own actions/cells;
