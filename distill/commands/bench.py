@@ -23,6 +23,7 @@ TARGETS: dict[str, str] = {
     "search-leaves": "search_leaves",
     "selfplay": "selfplay",
     "solver": "solver",
+    "symmetries": "symmetries",
     "timed-reuse": "timed_reuse",
 }
 
