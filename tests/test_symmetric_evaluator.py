@@ -2,8 +2,10 @@
 is not symmetric (random weights): averaged over all of the board's symmetries it is
 exactly equivariant (a position and its rotation get the same value, ownership and
 score, and each other's moved policy), its policy is the mean of the images'
-probabilities; one random symmetry gives one image's answer mapped back; illegal moves
-stay illegal; and the ``run:`` spec and the ladder take ``symmetries``."""
+probabilities; one random symmetry gives one image's answer mapped back, chosen by the
+position and not by the batch around it; illegal moves stay illegal; counts the board
+has not are refused. (The ``run:`` option and ``distill ladder --symmetries``:
+tests/test_go_run_player.py.)"""
 
 from __future__ import annotations
 
