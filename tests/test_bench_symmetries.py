@@ -27,3 +27,5 @@ def test_bench_symmetries_measures_each_count_on_the_same_positions(
     assert "timed search with symmetries" in captured.err
     assert main([*argv[:-3], "9"]) == 2
     assert "symmetries must be 1..8" in capsys.readouterr().err
+    assert main([*argv[:-3], "1", "1"]) == 2
+    assert "each count once" in capsys.readouterr().err

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     from distill.bench.search_leaves import _agent, _random_position, _rate, evaluator
 
     args = parse(argv)
+    if len(set(args.counts)) != len(args.counts):
+        from distill.errors import ConfigError
+
+        raise ConfigError(f"--counts: each count once, got {args.counts}")
     domain, net, search, title = _agent(args)
     torch.set_num_threads(args.threads)
     players = {n: _player(domain, evaluator(net, "float32"), search, args, n) for n in args.counts}
