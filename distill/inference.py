@@ -49,6 +49,7 @@ from torch import Tensor, nn
 from distill.errors import ConfigError, ShapeError
 from distill.logits import ILLEGAL_LOGIT
 from distill.nets.model import OWNERSHIP, POLICY, SCORE, VALUE
+from distill.search.evaluators import check_batch
 
 
 class _PolicyValue(nn.Module):
@@ -171,7 +172,7 @@ class NetEvaluator:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`__call__`'s (logits, value) and the score head's margin float32[B] (points, for
         the player to move), from one forward pass of the plain net."""
-        self._check(obs, mask)
+        check_batch(obs, mask)
         if not self.scored:
             raise ConfigError("evaluate_scored needs a net with a score head (heads.score)")
         if obs.shape[0] == 0:
@@ -182,13 +183,6 @@ class NetEvaluator:
         logits = self._masked(out[POLICY].float(), mask)
         value = out[VALUE].float().cpu().numpy()
         return logits, value, out[SCORE].float().cpu().numpy()
-
-    def _check(self, obs: np.ndarray, mask: np.ndarray) -> None:
-        if obs.ndim != 4 or mask.ndim != 2 or obs.shape[0] != mask.shape[0]:
-            raise ShapeError(
-                f"evaluator expects obs[B, C, H, W] and mask[B, A] with one B, got "
-                f"{obs.shape} and {mask.shape}"
-            )
 
     def _masked(self, logits: Tensor, mask: np.ndarray) -> np.ndarray:
         """Logits as numpy with illegal actions at ILLEGAL_LOGIT (mask bool[B, A])."""
@@ -208,7 +202,7 @@ class NetEvaluator:
 
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(logits float32[B, A] with illegal = ILLEGAL_LOGIT, value float32[B])."""
-        self._check(obs, mask)
+        check_batch(obs, mask)
         if obs.shape[0] == 0:
             return np.zeros(mask.shape, np.float32), np.zeros(0, np.float32)
         logits, value = self.forward(obs)

@@ -28,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from distill.domain import Domain, as_index
-from distill.errors import ConfigError, DistillError
+from distill.errors import ConfigError, DistillError, ShapeError
 
 JIT_UNIFORM = 0
 JIT_ROLLOUT = 1
@@ -146,3 +146,13 @@ class RolloutEvaluator:
 
     def __repr__(self) -> str:
         return f"RolloutEvaluator({self.domain.name!r}, num_rollouts={self.num_rollouts})"
+
+
+def check_batch(obs: np.ndarray, mask: np.ndarray) -> None:
+    """ShapeError unless obs is [B, C, H, W] and mask [B, A] with one B (the evaluator
+    protocol's inputs)."""
+    if obs.ndim != 4 or mask.ndim != 2 or obs.shape[0] != mask.shape[0]:
+        raise ShapeError(
+            f"evaluator expects obs[B, C, H, W] and mask[B, A] with one B, got "
+            f"{obs.shape} and {mask.shape}"
+        )

@@ -40,6 +40,7 @@ import numpy as np
 from distill.domain import Domain
 from distill.errors import ConfigError, ShapeError
 from distill.logits import ILLEGAL_LOGIT
+from distill.search.evaluators import check_batch
 
 #: Fixed random orderings of the symmetries that the observation hashes choose from.
 TABLE_SIZE = 4096
@@ -139,16 +140,9 @@ class SymmetricEvaluator:
         """float32[batch]: values [B*count] averaged over each position's images."""
         return values.reshape(batch, self.count).mean(axis=1).astype(np.float32)
 
-    def _check(self, obs: np.ndarray, mask: np.ndarray) -> None:
-        if obs.ndim != 4 or mask.ndim != 2 or obs.shape[0] != mask.shape[0]:
-            raise ShapeError(
-                f"evaluator expects obs[B, C, H, W] and mask[B, A] with one B, got "
-                f"{obs.shape} and {mask.shape}"
-            )
-
     def __call__(self, obs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(log-probabilities float32[B, A], illegal = ILLEGAL_LOGIT; value float32[B])."""
-        self._check(obs, mask)
+        check_batch(obs, mask)
         sym = self.draw(obs)
         images, masks = self._images(obs, mask, sym)
         logits, value = self.evaluator(images, masks)
@@ -161,7 +155,7 @@ class SymmetricEvaluator:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`__call__`'s pair and the mean score margin float32[B] (points, for the player
         to move) of the wrapped evaluator's ``evaluate_scored``."""
-        self._check(obs, mask)
+        check_batch(obs, mask)
         if not self.scored:
             raise ConfigError("evaluate_scored needs a net with a score head (heads.score)")
         sym = self.draw(obs)
